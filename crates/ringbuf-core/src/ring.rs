@@ -1,0 +1,641 @@
+//! The ring buffer: Vyukov's bounded MPMC queue with a close mark.
+
+use alloc::boxed::Box;
+use core::fmt;
+use core::mem::MaybeUninit;
+
+use crate::cache_padded::CachePadded;
+use crate::error::{PopError, PushError};
+use crate::sync::{spin_wait, AtomicUsize, Ordering, UnsafeCell};
+
+/// A lock-free, bounded, multi-producer multi-consumer FIFO queue.
+///
+/// Any number of threads may [`push`](Self::push) and [`pop`](Self::pop)
+/// through a shared reference. The capacity is fixed at construction and is
+/// exact: any `capacity >= 1`, not only powers of two.
+///
+/// ```
+/// use ringbuf_core::RingBuffer;
+/// use std::sync::Arc;
+///
+/// let ring = Arc::new(RingBuffer::new(64));
+/// let producer = {
+///     let ring = Arc::clone(&ring);
+///     std::thread::spawn(move || {
+///         for i in 0..1000u32 {
+///             let mut value = i;
+///             while let Err(back) = ring.push(value) {
+///                 value = back; // full: the value comes back, try again
+///                 std::thread::yield_now();
+///             }
+///         }
+///     })
+/// };
+/// let mut expected = 0;
+/// while expected < 1000 {
+///     if let Some(value) = ring.pop() {
+///         assert_eq!(value, expected);
+///         expected += 1;
+///     }
+/// }
+/// producer.join().unwrap();
+/// ```
+///
+/// # Closing
+///
+/// [`close`](Self::close) marks the buffer closed: from then on every push
+/// fails with [`PushError::Closed`], while pops still return what was stored,
+/// then [`PopError::Closed`]. The mark lives in the same word as the producers'
+/// position, so a push either claimed its slot before the close (and the value
+/// will be popped) or fails; no push can slip in after a consumer saw "closed
+/// and empty". Channels built on top rely on that.
+///
+/// # Algorithm
+///
+/// Each slot carries a *stamp*; `head` and `tail` are positions encoded as
+/// `lap | index` (the lap counts trips around the buffer). A producer at
+/// position `tail` may write slot `index` when its stamp equals `tail`; it
+/// claims the position with a CAS on `tail`, writes the value, and publishes
+/// by storing `tail + 1` in the stamp. A consumer at `head` may read when the
+/// stamp equals `head + 1`; it claims with a CAS on `head`, reads, and frees
+/// the slot for the next lap by storing `head + one_lap`. Producers contend
+/// only on `tail`, consumers only on `head`, each on its own cache line.
+///
+/// A claimed slot whose value is not yet published (or not yet taken) makes a
+/// racing pop (push) wait for the few instructions that remain, rather than
+/// report an empty (full) buffer that is not: the wait spins briefly, then
+/// yields the thread (with `std`). So `pop` never reports empty while a value
+/// whose position is claimed is still on its way in.
+///
+/// # Memory ordering
+///
+/// The argument, made once here:
+///
+/// - **Stamps carry the data.** The stamp store that publishes a value
+///   (`push`) or frees a slot (`pop`) is `Release`; every stamp load is
+///   `Acquire`. A consumer that sees stamp `tail + 1` therefore sees the value
+///   written before it, and a producer that sees a freed stamp knows the
+///   previous value was moved out before it overwrites the slot.
+/// - **Positions only arbitrate.** The CAS on `head`/`tail` decides which
+///   thread owns a position; ownership of the slot's contents is then
+///   confirmed by the stamp loaded (`Acquire`) before the CAS, which no other
+///   thread can change until the owner publishes. So position loads and CASes
+///   are `Relaxed`.
+/// - **Full and empty are decided from `Relaxed` reads** of the other side's
+///   position. Under concurrency they describe a state that a racing
+///   operation may be just leaving; a layer above that must not miss such a
+///   race (the channel's waiter handshake) puts `SeqCst` fences around its
+///   own check, and its loom models cover that.
+/// - **The close mark** is set with a `Relaxed` `fetch_or` on `tail`: it only
+///   has to be ordered against the CASes on the same word, which the
+///   modification order of `tail` does (a CAS from an unmarked value fails
+///   once the mark is in).
+///
+/// # Drop
+///
+/// Dropping the buffer drops every value still stored, exactly once, in FIFO
+/// order. If one of those drops panics, the rest are still dropped while the
+/// panic unwinds (a second panic aborts, as for `Vec`).
+pub struct RingBuffer<T> {
+    /// Position of the next pop, `lap | index`. Never carries the close mark.
+    head: CachePadded<AtomicUsize>,
+    /// Position of the next push, `lap | mark | index`, where `mark` is
+    /// `mark_bit` once the buffer is closed. After the mark is set, `tail`
+    /// never changes again.
+    tail: CachePadded<AtomicUsize>,
+    /// `capacity` slots.
+    slots: Box<[Slot<T>]>,
+    /// The number of slots, `>= 1`.
+    capacity: usize,
+    /// The close mark: the smallest power of two `>= capacity`, above every
+    /// index bit.
+    mark_bit: usize,
+    /// One trip around the buffer in position units: `2 * mark_bit`.
+    one_lap: usize,
+}
+
+/// One cell of the buffer.
+struct Slot<T> {
+    /// `lap | index` of the position whose operation may use this slot next:
+    /// equal to a position `p` when a push at `p` may write it, to `p + 1`
+    /// when a pop at `p` may read it.
+    stamp: AtomicUsize,
+    /// Initialized exactly when `stamp` is some `p + 1` (published by a push
+    /// at `p` and not yet freed by the pop at `p`).
+    value: UnsafeCell<MaybeUninit<T>>,
+}
+
+// SAFETY: the buffer moves `T`s between threads (hence `T: Send`) and never
+// shares a `&T`: each value is written by the one producer that claimed its
+// position and read by the one consumer that claimed it, with the stamp's
+// Release/Acquire ordering the two accesses. No `T: Sync` is needed.
+unsafe impl<T: Send> Send for RingBuffer<T> {}
+// SAFETY: as for `Send`: concurrent `&self` access only hands whole values
+// across threads under the stamp protocol described on the type.
+unsafe impl<T: Send> Sync for RingBuffer<T> {}
+
+impl<T> RingBuffer<T> {
+    /// Creates an empty buffer that holds at most `capacity` values.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is 0, or so large that positions would not fit in a
+    /// `usize` (more than `usize::MAX / 4`).
+    ///
+    /// ```
+    /// use ringbuf_core::RingBuffer;
+    ///
+    /// let ring = RingBuffer::<String>::new(3);
+    /// assert_eq!(ring.capacity(), 3);
+    /// assert!(ring.is_empty());
+    /// ```
+    pub fn new(capacity: usize) -> Self {
+        assert!(capacity > 0, "RingBuffer capacity must be at least 1");
+        assert!(
+            capacity <= usize::MAX / 4,
+            "RingBuffer capacity {capacity} is too large (at most usize::MAX / 4)"
+        );
+        let mark_bit = capacity.next_power_of_two();
+        let slots = (0..capacity)
+            .map(|index| Slot {
+                stamp: AtomicUsize::new(index),
+                value: UnsafeCell::new(MaybeUninit::uninit()),
+            })
+            .collect();
+        Self {
+            head: CachePadded::new(AtomicUsize::new(0)),
+            tail: CachePadded::new(AtomicUsize::new(0)),
+            slots,
+            capacity,
+            mark_bit,
+            one_lap: mark_bit << 1,
+        }
+    }
+
+    /// Appends `value` at the back, or gives it back when it cannot be stored
+    /// because the buffer is full or closed.
+    ///
+    /// ```
+    /// use ringbuf_core::RingBuffer;
+    ///
+    /// let ring = RingBuffer::new(1);
+    /// assert_eq!(ring.push('a'), Ok(()));
+    /// assert_eq!(ring.push('b'), Err('b'));
+    /// ```
+    #[inline]
+    pub fn push(&self, value: T) -> Result<(), T> {
+        self.try_push(value).map_err(PushError::into_inner)
+    }
+
+    /// Removes the value at the front, or returns `None` when the buffer is
+    /// empty (closed or not).
+    ///
+    /// ```
+    /// use ringbuf_core::RingBuffer;
+    ///
+    /// let ring = RingBuffer::new(2);
+    /// ring.push(1).unwrap();
+    /// ring.push(2).unwrap();
+    /// assert_eq!(ring.pop(), Some(1));
+    /// assert_eq!(ring.pop(), Some(2));
+    /// assert_eq!(ring.pop(), None);
+    /// ```
+    #[inline]
+    pub fn pop(&self) -> Option<T> {
+        self.try_pop().ok()
+    }
+
+    /// Appends `value` at the back, telling a full buffer from a closed one.
+    ///
+    /// A closed buffer reports [`PushError::Closed`] even when it is also full.
+    ///
+    /// ```
+    /// use ringbuf_core::{PushError, RingBuffer};
+    ///
+    /// let ring = RingBuffer::new(1);
+    /// ring.try_push(1).unwrap();
+    /// ring.close();
+    /// assert_eq!(ring.try_push(2), Err(PushError::Closed(2)));
+    /// ```
+    pub fn try_push(&self, value: T) -> Result<(), PushError<T>> {
+        let mut step = 0;
+        let mut tail = self.tail.load(Ordering::Relaxed);
+        loop {
+            if tail & self.mark_bit != 0 {
+                return Err(PushError::Closed(value));
+            }
+            let slot = self.slot(tail);
+            let stamp = slot.stamp.load(Ordering::Acquire);
+            if stamp == tail {
+                let next = self.next_position(tail);
+                match self.tail.compare_exchange_weak(
+                    tail,
+                    next,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        // SAFETY: the stamp said position `tail` may write
+                        // this slot, and the CAS made us its only owner; the
+                        // slot is uninitialized (its previous value, if any,
+                        // was moved out before the Release store of this
+                        // stamp, which our Acquire load saw).
+                        slot.value.with_mut(|cell| unsafe { (*cell).write(value) });
+                        slot.stamp.store(tail.wrapping_add(1), Ordering::Release);
+                        return Ok(());
+                    }
+                    Err(current) => tail = current,
+                }
+            } else if stamp.wrapping_add(self.one_lap) == tail.wrapping_add(1) {
+                // The slot still holds the value pushed one lap ago.
+                let head = self.head.load(Ordering::Relaxed);
+                if head.wrapping_add(self.one_lap) == tail {
+                    return Err(PushError::Full(value));
+                }
+                // A pop has claimed that value and is moving it out.
+                spin_wait(&mut step);
+                tail = self.tail.load(Ordering::Relaxed);
+            } else {
+                // Another producer moved `tail` since we read it.
+                spin_wait(&mut step);
+                tail = self.tail.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Removes the value at the front, telling an empty buffer from one that
+    /// is closed and empty (and so will never hold a value again).
+    ///
+    /// ```
+    /// use ringbuf_core::{PopError, RingBuffer};
+    ///
+    /// let ring = RingBuffer::new(2);
+    /// ring.push(1).unwrap();
+    /// ring.close();
+    /// assert_eq!(ring.try_pop(), Ok(1)); // stored values outlive the close
+    /// assert_eq!(ring.try_pop(), Err(PopError::Closed));
+    /// ```
+    pub fn try_pop(&self) -> Result<T, PopError> {
+        let mut step = 0;
+        let mut head = self.head.load(Ordering::Relaxed);
+        loop {
+            let slot = self.slot(head);
+            let stamp = slot.stamp.load(Ordering::Acquire);
+            if stamp == head.wrapping_add(1) {
+                let next = self.next_position(head);
+                match self.head.compare_exchange_weak(
+                    head,
+                    next,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        // SAFETY: the stamp said a push published this slot
+                        // for position `head` (its Release store, seen by our
+                        // Acquire load, orders the write before this read),
+                        // and the CAS made us the only consumer of it. The
+                        // stamp store below marks it uninitialized again.
+                        let value = slot
+                            .value
+                            .with_mut(|cell| unsafe { (*cell).assume_init_read() });
+                        slot.stamp
+                            .store(head.wrapping_add(self.one_lap), Ordering::Release);
+                        return Ok(value);
+                    }
+                    Err(current) => head = current,
+                }
+            } else if stamp == head {
+                // Nothing published at `head` in this lap yet.
+                let tail = self.tail.load(Ordering::Relaxed);
+                if tail & !self.mark_bit == head {
+                    return Err(if tail & self.mark_bit != 0 {
+                        PopError::Closed
+                    } else {
+                        PopError::Empty
+                    });
+                }
+                // A push has claimed `head` and is writing the value.
+                spin_wait(&mut step);
+                head = self.head.load(Ordering::Relaxed);
+            } else {
+                // Another consumer moved `head` since we read it.
+                spin_wait(&mut step);
+                head = self.head.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Closes the buffer: every later push fails with [`PushError::Closed`];
+    /// values already stored can still be popped. Returns `true` if this call
+    /// closed it, `false` if it was closed already.
+    ///
+    /// ```
+    /// use ringbuf_core::RingBuffer;
+    ///
+    /// let ring = RingBuffer::<u8>::new(4);
+    /// assert!(ring.close());
+    /// assert!(!ring.close());
+    /// assert!(ring.is_closed());
+    /// ```
+    pub fn close(&self) -> bool {
+        self.tail.fetch_or(self.mark_bit, Ordering::Relaxed) & self.mark_bit == 0
+    }
+
+    /// Returns `true` once [`close`](Self::close) has been called.
+    ///
+    /// ```
+    /// use ringbuf_core::RingBuffer;
+    ///
+    /// let ring = RingBuffer::<u8>::new(4);
+    /// assert!(!ring.is_closed());
+    /// ring.close();
+    /// assert!(ring.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.tail.load(Ordering::Relaxed) & self.mark_bit != 0
+    }
+
+    /// The maximum number of values the buffer holds.
+    ///
+    /// ```
+    /// use ringbuf_core::RingBuffer;
+    ///
+    /// assert_eq!(RingBuffer::<u8>::new(7).capacity(), 7);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The number of values stored, counting those whose push has claimed a
+    /// position and not returned yet. Exact when no push or pop is running
+    /// concurrently; otherwise a value that was true at some point during
+    /// the call.
+    ///
+    /// ```
+    /// use ringbuf_core::RingBuffer;
+    ///
+    /// let ring = RingBuffer::new(3);
+    /// ring.push(1).unwrap();
+    /// ring.push(2).unwrap();
+    /// assert_eq!(ring.len(), 2);
+    /// ```
+    pub fn len(&self) -> usize {
+        loop {
+            let tail = self.tail.load(Ordering::Relaxed);
+            let head = self.head.load(Ordering::Relaxed);
+            // Retry until `tail` did not move while `head` was read, so the
+            // pair is a snapshot of one moment.
+            if self.tail.load(Ordering::Relaxed) != tail {
+                continue;
+            }
+            let tail = tail & !self.mark_bit;
+            let head_index = head & (self.mark_bit - 1);
+            let tail_index = tail & (self.mark_bit - 1);
+            return if head_index < tail_index {
+                tail_index - head_index
+            } else if head_index > tail_index {
+                self.capacity - head_index + tail_index
+            } else if tail == head {
+                0
+            } else {
+                self.capacity
+            };
+        }
+    }
+
+    /// Returns `true` when no value is stored.
+    ///
+    /// ```
+    /// use ringbuf_core::RingBuffer;
+    ///
+    /// let ring = RingBuffer::new(1);
+    /// assert!(ring.is_empty());
+    /// ring.push(()).unwrap();
+    /// assert!(!ring.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Returns `true` when every slot holds a value.
+    ///
+    /// ```
+    /// use ringbuf_core::RingBuffer;
+    ///
+    /// let ring = RingBuffer::new(1);
+    /// assert!(!ring.is_full());
+    /// ring.push(()).unwrap();
+    /// assert!(ring.is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        self.len() == self.capacity
+    }
+
+    /// The slot that position `position` (with or without the mark) uses.
+    #[inline(always)]
+    fn slot(&self, position: usize) -> &Slot<T> {
+        let index = position & (self.mark_bit - 1);
+        debug_assert!(index < self.capacity);
+        // SAFETY: positions are only ever built by `new` (index 0) and
+        // `next_position`, which keeps the index below `capacity`, the length
+        // of `slots`.
+        unsafe { self.slots.get_unchecked(index) }
+    }
+
+    /// The position after `position` (which carries no mark): the next index,
+    /// or index 0 of the next lap.
+    #[inline(always)]
+    fn next_position(&self, position: usize) -> usize {
+        let index = position & (self.mark_bit - 1);
+        if index + 1 < self.capacity {
+            position + 1
+        } else {
+            (position & !(self.one_lap - 1)).wrapping_add(self.one_lap)
+        }
+    }
+}
+
+impl<T> Drop for RingBuffer<T> {
+    fn drop(&mut self) {
+        /// Drops whatever is left if dropping one value panics, so a
+        /// panicking `T::drop` leaks nothing and drops nothing twice (each
+        /// value leaves its slot before it is dropped).
+        struct DropRest<'a, T>(&'a RingBuffer<T>);
+        impl<T> Drop for DropRest<'_, T> {
+            fn drop(&mut self) {
+                while let Ok(value) = self.0.try_pop() {
+                    drop(value);
+                }
+            }
+        }
+        let rest = DropRest(self);
+        while let Ok(value) = rest.0.try_pop() {
+            drop(value);
+        }
+    }
+}
+
+impl<T> fmt::Debug for RingBuffer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RingBuffer")
+            .field("capacity", &self.capacity)
+            .field("len", &self.len())
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(chan_loom)))]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    #[test]
+    fn fifo_across_many_laps() {
+        for capacity in [1, 2, 3, 5, 8] {
+            let ring = RingBuffer::new(capacity);
+            let mut next_out = 0;
+            for value in 0..100 {
+                if ring.push(value).is_err() {
+                    assert_eq!(ring.len(), capacity);
+                    assert_eq!(ring.pop(), Some(next_out));
+                    next_out += 1;
+                    ring.push(value).unwrap();
+                }
+            }
+            while let Some(value) = ring.pop() {
+                assert_eq!(value, next_out);
+                next_out += 1;
+            }
+            assert_eq!(next_out, 100);
+        }
+    }
+
+    #[test]
+    fn full_push_returns_the_value() {
+        let ring = RingBuffer::new(2);
+        ring.push(Vec::from([1])).unwrap();
+        ring.push(Vec::from([2])).unwrap();
+        assert_eq!(ring.push(Vec::from([3])), Err(Vec::from([3])));
+        assert!(ring.is_full());
+    }
+
+    #[test]
+    fn len_counts_across_wrap_around() {
+        let ring = RingBuffer::new(3);
+        for round in 0..10 {
+            assert_eq!(ring.len(), 0, "round {round}");
+            ring.push(round).unwrap();
+            ring.push(round).unwrap();
+            assert_eq!(ring.len(), 2);
+            ring.push(round).unwrap();
+            assert_eq!(ring.len(), 3);
+            assert!(ring.is_full());
+            ring.pop().unwrap();
+            ring.pop().unwrap();
+            ring.pop().unwrap();
+        }
+    }
+
+    #[test]
+    fn close_keeps_stored_values() {
+        let ring = RingBuffer::new(3);
+        ring.push(1).unwrap();
+        ring.push(2).unwrap();
+        assert!(ring.close());
+        assert_eq!(ring.try_push(3), Err(PushError::Closed(3)));
+        assert_eq!(ring.len(), 2);
+        assert_eq!(ring.try_pop(), Ok(1));
+        assert_eq!(ring.try_pop(), Ok(2));
+        assert_eq!(ring.try_pop(), Err(PopError::Closed));
+        assert_eq!(ring.len(), 0);
+    }
+
+    #[test]
+    fn closed_and_full_reports_closed() {
+        let ring = RingBuffer::new(1);
+        ring.push(1).unwrap();
+        ring.close();
+        assert_eq!(ring.try_push(2), Err(PushError::Closed(2)));
+        assert!(ring.is_full());
+    }
+
+    #[test]
+    fn drop_drops_remaining_values() {
+        let counter = alloc::rc::Rc::new(());
+        let ring = RingBuffer::new(4);
+        for _ in 0..3 {
+            ring.push(alloc::rc::Rc::clone(&counter)).unwrap();
+        }
+        ring.pop();
+        assert_eq!(alloc::rc::Rc::strong_count(&counter), 3);
+        drop(ring);
+        assert_eq!(alloc::rc::Rc::strong_count(&counter), 1);
+    }
+
+    #[test]
+    #[should_panic(expected = "capacity must be at least 1")]
+    fn zero_capacity_panics() {
+        let _ = RingBuffer::<u8>::new(0);
+    }
+
+    #[test]
+    fn threads_deliver_each_value_once() {
+        extern crate std;
+        use std::sync::atomic::AtomicUsize;
+        use std::sync::Arc;
+        let ring = Arc::new(RingBuffer::new(3));
+        let taken = Arc::new(AtomicUsize::new(0));
+        let count = if cfg!(miri) { 50 } else { 10_000 };
+        let producers: Vec<_> = (0..2)
+            .map(|p| {
+                let ring = Arc::clone(&ring);
+                std::thread::spawn(move || {
+                    for i in 0..count {
+                        let mut value = (p, i);
+                        while let Err(back) = ring.push(value) {
+                            value = back;
+                            std::thread::yield_now();
+                        }
+                    }
+                })
+            })
+            .collect();
+        let consumers: Vec<_> = (0..2)
+            .map(|_| {
+                let ring = Arc::clone(&ring);
+                let taken = Arc::clone(&taken);
+                std::thread::spawn(move || {
+                    let mut seen = Vec::new();
+                    while taken.load(core::sync::atomic::Ordering::Relaxed) < 2 * count {
+                        match ring.pop() {
+                            Some(value) => {
+                                taken.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+                                seen.push(value);
+                            }
+                            None => std::thread::yield_now(),
+                        }
+                    }
+                    seen
+                })
+            })
+            .collect();
+        for producer in producers {
+            producer.join().unwrap();
+        }
+        let mut all: Vec<_> = Vec::new();
+        for consumer in consumers {
+            let seen = consumer.join().unwrap();
+            for p in 0..2 {
+                let from_p: Vec<_> = seen.iter().filter(|v| v.0 == p).map(|v| v.1).collect();
+                assert!(from_p.windows(2).all(|w| w[0] < w[1]), "per-producer order");
+            }
+            all.extend(seen);
+        }
+        all.sort_unstable();
+        let expected: Vec<_> = (0..2)
+            .flat_map(|p| (0..count).map(move |i| (p, i)))
+            .collect();
+        assert_eq!(all, expected);
+    }
+}

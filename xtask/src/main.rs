@@ -1,0 +1,145 @@
+//! The project's one entry point for checks: `cargo xtask <command>`.
+//!
+//! ```text
+//! cargo xtask ci            every check below, in order, each timed
+//! cargo xtask fmt           cargo fmt --check
+//! cargo xtask clippy        clippy on every target, warnings denied
+//! cargo xtask test          the workspace's tests and doctests
+//! cargo xtask doc           rustdoc with warnings denied
+//! cargo xtask miri          the unit tests of ringbuf-core and chan-async under Miri (nightly)
+//! cargo xtask loom          the loom models (--cfg chan_loom, bounded preemptions)
+//! cargo xtask bench [--quick]  the criterion comparison; writes docs/benchmarks.md
+//! cargo xtask demo          the graceful-shutdown pipeline example
+//! ```
+//!
+//! Standard library only, so it builds in seconds on a fresh machine.
+
+mod bench;
+mod step;
+
+use std::process::ExitCode;
+
+use step::{cargo, with_env, Step};
+
+/// Crates whose unit tests run under Miri.
+const MIRI_CRATES: &[&str] = &["ringbuf-core", "chan-async"];
+/// Crates that have a `tests/loom.rs` model file.
+const LOOM_CRATES: &[&str] = &["ringbuf-core", "chan-async", "chan-typestate"];
+/// Loom's preemption bound: enough to find the races we model, small enough
+/// to explore in seconds.
+const LOOM_MAX_PREEMPTIONS: &str = "2";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rest: Vec<&str> = args.iter().skip(1).map(String::as_str).collect();
+    let steps = match args.first().map(String::as_str) {
+        Some("ci") => vec![
+            fmt(),
+            clippy(),
+            test(),
+            doc(),
+            miri(),
+            loom(),
+            bench::step(true),
+        ],
+        Some("fmt") => vec![fmt()],
+        Some("clippy") => vec![clippy()],
+        Some("test") => vec![test()],
+        Some("doc") => vec![doc()],
+        Some("miri") => vec![miri()],
+        Some("loom") => vec![loom()],
+        Some("bench") => vec![bench::step(rest.contains(&"--quick"))],
+        Some("demo") => vec![demo()],
+        other => {
+            if let Some(command) = other {
+                eprintln!("xtask: unknown command `{command}`\n");
+            }
+            eprintln!("usage: cargo xtask <ci|fmt|clippy|test|doc|miri|loom|bench [--quick]|demo>");
+            return ExitCode::FAILURE;
+        }
+    };
+    step::run_all(steps)
+}
+
+fn fmt() -> Step {
+    Step::new("fmt", "code is not formatted: run `cargo fmt --all`")
+        .command(cargo(&["fmt", "--all", "--", "--check"]))
+}
+
+fn clippy() -> Step {
+    Step::new("clippy", "clippy found warnings (denied)").command(cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+}
+
+fn test() -> Step {
+    Step::new("test", "tests failed").command(cargo(&["test", "--workspace"]))
+}
+
+fn doc() -> Step {
+    Step::new("doc", "rustdoc found warnings (denied)").command(with_env(
+        cargo(&["doc", "--workspace", "--no-deps"]),
+        &[("RUSTDOCFLAGS", "-D warnings".into())],
+    ))
+}
+
+fn miri() -> Step {
+    let mut args = vec!["+nightly", "miri", "test", "--lib"];
+    for krate in MIRI_CRATES {
+        args.extend(["-p", krate]);
+    }
+    Step::new("miri", "Miri found undefined behaviour or a failing test")
+        .requires(
+            cargo(&["+nightly", "miri", "--version"]),
+            "Miri is not installed. Install it with:\n  \
+             rustup toolchain install nightly\n  \
+             rustup component add miri rust-src --toolchain nightly\n  \
+             cargo +nightly miri setup",
+        )
+        .command(with_env(
+            cargo(&args),
+            &[
+                ("MIRIFLAGS", "-Zmiri-disable-isolation".into()),
+                ("CARGO_TARGET_DIR", step::target_dir("miri").into()),
+            ],
+        ))
+}
+
+fn loom() -> Step {
+    let mut args = vec!["test", "--profile", "loom", "--test", "loom"];
+    for krate in LOOM_CRATES {
+        if step::project_root()
+            .join("crates")
+            .join(krate)
+            .join("tests/loom.rs")
+            .exists()
+        {
+            args.extend(["-p", krate]);
+        }
+    }
+    Step::new("loom", "a loom model found a failing interleaving").command(with_env(
+        cargo(&args),
+        &[
+            ("RUSTFLAGS", "--cfg chan_loom".into()),
+            ("LOOM_MAX_PREEMPTIONS", LOOM_MAX_PREEMPTIONS.into()),
+            ("CARGO_TARGET_DIR", step::target_dir("loom").into()),
+        ],
+    ))
+}
+
+fn demo() -> Step {
+    Step::new("demo", "the demo failed").command(cargo(&[
+        "run",
+        "--release",
+        "--quiet",
+        "-p",
+        "chan-typestate",
+        "--example",
+        "graceful_shutdown",
+    ]))
+}
