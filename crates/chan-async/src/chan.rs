@@ -1,0 +1,233 @@
+//! The state every handle of one channel shares, and the operations on it.
+//!
+//! A channel is a [`RingBuffer`] (the messages), two counters (the handles),
+//! and three [`WaitQueue`]s: receivers waiting for a message, senders waiting
+//! for a free slot, and [`Closed`](crate::Closed) futures waiting for the
+//! close.
+//!
+//! # The fast path and its handshake
+//!
+//! A send that finds a free slot and a receive that finds a message take no
+//! lock. After its ring operation, each issues a `SeqCst` fence and reads the
+//! other direction's waiter count; only when it is non-zero does it lock that
+//! queue to wake one waiter. A waiter registers (under the lock), issues a
+//! `SeqCst` fence, and re-checks the ring before it sleeps. The two fences are
+//! totally ordered: if the waiter's comes first, the progress side reads a
+//! non-zero count and wakes it; if the progress side's comes first, the
+//! waiter's re-check sees the pushed message (or freed slot) and does not
+//! sleep. The loom model `register_recheck_wake` checks both orders.
+//!
+//! # Closing
+//!
+//! The close mark lives in the ring's producer position, so a push either
+//! claimed its slot before the close (and its message will be received, or
+//! dropped with the channel) or fails with the value handed back. The closer
+//! then locks every queue (`notify_all`), so a waiter that registers later
+//! sees the mark in its re-check.
+
+use ringbuf_core::{PopError, PushError, RingBuffer};
+
+use crate::error::{TryRecvError, TrySendError};
+use crate::state::ChannelState;
+use crate::sync::{fence, AtomicBool, AtomicUsize, Ordering};
+use crate::waiters::WaitQueue;
+
+/// Shared by all handles of one channel through an `Arc`.
+///
+/// Handle counts: `senders` and `receivers` are incremented `Relaxed` on
+/// clone (the cloned handle already keeps the channel alive) and decremented
+/// `AcqRel` on drop, so the dropper that takes a count to zero (exactly one:
+/// `fetch_sub` is a single read-modify-write) closes the channel after
+/// everything the other droppers did.
+#[derive(Debug)]
+pub(crate) struct Chan<T> {
+    ring: RingBuffer<T>,
+    senders: AtomicUsize,
+    receivers: AtomicUsize,
+    /// Receivers waiting for a message.
+    pub(crate) recv_waiters: WaitQueue,
+    /// Senders waiting for a free slot.
+    pub(crate) send_waiters: WaitQueue,
+    /// The close, for `Closed` futures.
+    pub(crate) close_event: CloseEvent,
+}
+
+/// The close as [`Closed`](crate::Closed) futures see it: a latch and its
+/// waiters, free of the message type so the future needs no `T`.
+#[derive(Debug)]
+pub(crate) struct CloseEvent {
+    /// Set once, after the ring's close mark. `Relaxed`: the waiter queue's
+    /// lock orders it (the setter locks `waiters` afterwards in
+    /// `notify_all`; a waiter reads it after locking to register).
+    happened: AtomicBool,
+    pub(crate) waiters: WaitQueue,
+}
+
+impl CloseEvent {
+    pub(crate) fn happened(&self) -> bool {
+        self.happened.load(Ordering::Relaxed)
+    }
+}
+
+impl<T> Chan<T> {
+    /// A channel with one sender and one receiver.
+    pub(crate) fn new(capacity: usize) -> Self {
+        assert!(capacity > 0, "channel capacity must be at least 1");
+        Self {
+            ring: RingBuffer::new(capacity),
+            senders: AtomicUsize::new(1),
+            receivers: AtomicUsize::new(1),
+            recv_waiters: WaitQueue::new(),
+            send_waiters: WaitQueue::new(),
+            close_event: CloseEvent {
+                happened: AtomicBool::new(false),
+                waiters: WaitQueue::new(),
+            },
+        }
+    }
+
+    pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        match self.ring.try_push(value) {
+            Ok(()) => {
+                self.after_push();
+                Ok(())
+            }
+            Err(PushError::Full(value)) => Err(TrySendError::Full(value)),
+            Err(PushError::Closed(value)) => Err(TrySendError::Closed(value)),
+        }
+    }
+
+    pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
+        match self.ring.try_pop() {
+            Ok(value) => {
+                self.after_pop(1);
+                Ok(value)
+            }
+            Err(PopError::Empty) => Err(TryRecvError::Empty),
+            Err(PopError::Closed) => Err(TryRecvError::Closed),
+        }
+    }
+
+    /// Moves up to `limit` messages into `buf`; wakes one sender per freed
+    /// slot with a single fence. `Err` only when nothing was moved.
+    pub(crate) fn try_recv_many(&self, buf: &mut Vec<T>, limit: usize) -> Result<usize, TryRecvError> {
+        let mut moved = 0;
+        let mut end = Ok(());
+        while moved < limit {
+            match self.ring.try_pop() {
+                Ok(value) => {
+                    buf.push(value);
+                    moved += 1;
+                }
+                Err(PopError::Empty) => {
+                    end = Err(TryRecvError::Empty);
+                    break;
+                }
+                Err(PopError::Closed) => {
+                    end = Err(TryRecvError::Closed);
+                    break;
+                }
+            }
+        }
+        if moved > 0 {
+            self.after_pop(moved);
+            return Ok(moved);
+        }
+        end.map(|()| 0)
+    }
+
+    /// A message was pushed: wake one waiting receiver, if any.
+    #[inline]
+    fn after_push(&self) {
+        // SeqCst: the progress half of the handshake; pairs with the fence
+        // at the end of `WaitQueue::register` (module docs).
+        fence(Ordering::SeqCst);
+        self.recv_waiters.notify(1);
+    }
+
+    /// `freed` slots were freed: wake as many waiting senders.
+    #[inline]
+    fn after_pop(&self, freed: usize) {
+        // SeqCst: as in `after_push`, for the senders' queue.
+        fence(Ordering::SeqCst);
+        self.send_waiters.notify(freed);
+    }
+
+    /// Closes the channel; `true` if this call did. Wakes every waiter.
+    pub(crate) fn close(&self) -> bool {
+        let closed_now = self.ring.close();
+        if closed_now {
+            // `notify_all` locks each queue even when it looks empty: a
+            // waiter registering after that lock sees the close mark.
+            self.recv_waiters.notify_all();
+            self.send_waiters.notify_all();
+            self.close_event.happened.store(true, Ordering::Relaxed);
+            self.close_event.waiters.notify_all();
+        }
+        closed_now
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.ring.is_closed()
+    }
+
+    pub(crate) fn state(&self) -> ChannelState {
+        if !self.ring.is_closed() {
+            ChannelState::Open
+        } else if self.ring.is_empty() {
+            ChannelState::Closed
+        } else {
+            ChannelState::Closing
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.ring.len()
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.ring.capacity()
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        self.ring.is_full()
+    }
+
+    pub(crate) fn sender_count(&self) -> usize {
+        self.senders.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn receiver_count(&self) -> usize {
+        self.receivers.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn add_sender(&self) {
+        self.senders.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn add_receiver(&self) {
+        self.receivers.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A sender was dropped; the last one closes the channel, so receivers
+    /// drain what is buffered and then see the end.
+    pub(crate) fn remove_sender(&self) {
+        if self.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.close();
+        }
+    }
+
+    /// A receiver was dropped; the last one closes the channel and drops the
+    /// buffered messages, since nobody can receive them any more.
+    pub(crate) fn remove_receiver(&self) {
+        if self.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.close();
+            // Each value leaves the ring before it is dropped, so a panicking
+            // `T::drop` neither drops a value twice nor leaks the rest: they
+            // stay in the ring, whose own `Drop` takes them.
+            while let Ok(value) = self.ring.try_pop() {
+                drop(value);
+            }
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! The futures returned by the handles' async methods.
+//!
+//! Each is a named type, does nothing until polled, holds at most one entry
+//! in a waiter queue (refreshed in place when polled again), and on drop
+//! gives that entry back, passing on a wake it received but did not use.
+
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use pin_project_lite::pin_project;
+
+use crate::chan::{Chan, CloseEvent};
+use crate::error::{SendError, TryRecvError, TrySendError};
+use crate::waiters::Waiter;
+
+pin_project! {
+    /// The future of [`Sender::send`](crate::Sender::send): resolves to
+    /// `Ok(())` once the message is in the channel, or to
+    /// `Err(SendError(message))` if the channel closes first.
+    ///
+    /// Dropping it before it completes drops the message, which was then
+    /// never sent: a message is either wholly in the channel or not at all.
+    ///
+    /// # Panics
+    ///
+    /// Polling it again after it returned `Ready` panics.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Send<'a, T> {
+        waiter: Waiter<'a>,
+        chan: &'a Chan<T>,
+        value: Option<T>,
+    }
+}
+
+impl<'a, T> Send<'a, T> {
+    pub(crate) fn new(chan: &'a Chan<T>, value: T) -> Self {
+        Self {
+            waiter: Waiter::new(&chan.send_waiters),
+            chan,
+            value: Some(value),
+        }
+    }
+}
+
+impl<T> Future for Send<'_, T> {
+    type Output = Result<(), SendError<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let chan = *this.chan;
+        let value = this.value;
+        assert!(value.is_some(), "`Send` polled after it completed");
+        this.waiter.poll(cx, || {
+            let message = value.take()?;
+            match chan.try_send(message) {
+                Ok(()) => Some(Ok(())),
+                Err(TrySendError::Closed(message)) => Some(Err(SendError(message))),
+                Err(TrySendError::Full(message)) => {
+                    *value = Some(message);
+                    None
+                }
+            }
+        })
+    }
+}
+
+impl<T> fmt::Debug for Send<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Send")
+            .field("done", &self.value.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+pin_project! {
+    /// The future of [`Receiver::recv`](crate::Receiver::recv): resolves to
+    /// the next message, or to `None` once the channel is closed and drained.
+    ///
+    /// Cancel-safe: dropping it never loses a message. A message is only
+    /// taken out of the channel in the poll that returns it; if the future
+    /// had been woken for a message and is dropped instead, the wake passes
+    /// to the next waiting receiver.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Recv<'a, T> {
+        waiter: Waiter<'a>,
+        chan: &'a Chan<T>,
+    }
+}
+
+impl<'a, T> Recv<'a, T> {
+    pub(crate) fn new(chan: &'a Chan<T>) -> Self {
+        Self {
+            waiter: Waiter::new(&chan.recv_waiters),
+            chan,
+        }
+    }
+}
+
+impl<T> Future for Recv<'_, T> {
+    type Output = Option<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.project();
+        let chan = *this.chan;
+        this.waiter.poll(cx, || recv_attempt(chan))
+    }
+}
+
+/// One receive attempt as the waiting loop wants it: `Some` when finished.
+pub(crate) fn recv_attempt<T>(chan: &Chan<T>) -> Option<Option<T>> {
+    match chan.try_recv() {
+        Ok(message) => Some(Some(message)),
+        Err(TryRecvError::Closed) => Some(None),
+        Err(TryRecvError::Empty) => None,
+    }
+}
+
+impl<T> fmt::Debug for Recv<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Recv").finish_non_exhaustive()
+    }
+}
+
+pin_project! {
+    /// The future of [`Receiver::recv_many`](crate::Receiver::recv_many):
+    /// waits for at least one message, then moves up to `limit` buffered
+    /// messages into the vector at once and resolves to how many it moved.
+    /// Resolves to 0 when `limit` is 0 or the channel is closed and drained.
+    ///
+    /// Cancel-safe like [`Recv`]: messages are moved only in the poll that
+    /// returns their count.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct RecvMany<'a, T> {
+        waiter: Waiter<'a>,
+        chan: &'a Chan<T>,
+        buf: &'a mut Vec<T>,
+        limit: usize,
+    }
+}
+
+impl<'a, T> RecvMany<'a, T> {
+    pub(crate) fn new(chan: &'a Chan<T>, buf: &'a mut Vec<T>, limit: usize) -> Self {
+        Self {
+            waiter: Waiter::new(&chan.recv_waiters),
+            chan,
+            buf,
+            limit,
+        }
+    }
+}
+
+impl<T> Future for RecvMany<'_, T> {
+    type Output = usize;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
+        let this = self.project();
+        if *this.limit == 0 {
+            return Poll::Ready(0);
+        }
+        let (chan, buf, limit) = (*this.chan, &mut **this.buf, *this.limit);
+        this.waiter
+            .poll(cx, || match chan.try_recv_many(buf, limit) {
+                Ok(moved) => Some(moved),
+                Err(TryRecvError::Closed) => Some(0),
+                Err(TryRecvError::Empty) => None,
+            })
+    }
+}
+
+impl<T> fmt::Debug for RecvMany<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvMany")
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
+}
+
+pin_project! {
+    /// The future of [`Sender::closed`](crate::Sender::closed): resolves
+    /// once the channel is closed, by any handle or by the last receiver
+    /// going away.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Closed<'a> {
+        waiter: Waiter<'a>,
+        event: &'a CloseEvent,
+    }
+}
+
+impl<'a> Closed<'a> {
+    pub(crate) fn new(event: &'a CloseEvent) -> Self {
+        Self {
+            waiter: Waiter::new(&event.waiters),
+            event,
+        }
+    }
+}
+
+impl Future for Closed<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        let event = *this.event;
+        this.waiter.poll(cx, || event.happened().then_some(()))
+    }
+}
+
+impl fmt::Debug for Closed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Closed").finish_non_exhaustive()
+    }
+}

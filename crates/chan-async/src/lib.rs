@@ -1,0 +1,118 @@
+//! A bounded, multi-producer multi-consumer async channel.
+//!
+//! [`channel`] returns a [`Sender`] and a [`Receiver`]; both can be cloned,
+//! moved between threads, and used from async tasks (any executor) or from
+//! plain threads through the blocking bridges. Messages live in a lock-free
+//! ring buffer ([`ringbuf_core`]) of exactly the capacity asked for; tasks
+//! that must wait sit in FIFO waiter queues.
+//!
+//! ```
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let (tx, rx) = chan_async::channel(16);
+//!
+//! let producer = tokio::spawn(async move {
+//!     for i in 0..100u64 {
+//!         tx.send(i).await.expect("receiver is alive");
+//!     }
+//!     // dropping the last sender closes the channel
+//! });
+//!
+//! let mut sum = 0;
+//! while let Some(i) = rx.recv().await {
+//!     sum += i;
+//! }
+//! producer.await.unwrap();
+//! assert_eq!(sum, 4950);
+//! # });
+//! ```
+//!
+//! # Lifecycle
+//!
+//! A channel is [`Open`](ChannelState::Open), then
+//! [`Closing`](ChannelState::Closing) (closed: no send is accepted, messages
+//! remain buffered), then [`Closed`](ChannelState::Closed) (closed and
+//! drained). It closes when any handle calls `close()`, when the last
+//! `Sender` is dropped, or when the last `Receiver` is dropped.
+//!
+//! - After the close, sends fail and hand the message back, including sends
+//!   that were waiting for room.
+//! - Receivers still get every message accepted before the close, in order,
+//!   then `None`. A send that returned `Ok` is always received, unless every
+//!   receiver is gone, in which case the message is dropped (exactly once)
+//!   no later than when the last handle goes.
+//!
+//! # Guarantees
+//!
+//! - Capacity is exact, whatever the number of senders.
+//! - Messages from one sender arrive in the order sent; waiting tasks are
+//!   served first come, first served.
+//! - Cancel safety: dropping a [`Recv`] never loses a message, and a wake it
+//!   received passes to the next waiter; dropping a [`Send`] drops its
+//!   message, never half-sends it.
+//! - A future polled again refreshes its single waiter entry; wakers run,
+//!   and messages and wakers are dropped, only after internal locks are
+//!   released.
+//! - No allocation per message, none per wait once the waiter queues have
+//!   grown to the peak number of waiters, and no lock for a send or receive
+//!   that does not need to wait or wake anyone.
+//!
+//! # Features
+//!
+//! - `std` (default): the blocking bridges [`Sender::send_blocking`] and
+//!   [`Receiver::recv_blocking`], and `std::error::Error` for the errors.
+#![forbid(unsafe_code)]
+#![deny(missing_docs, missing_debug_implementations)]
+
+mod chan;
+mod error;
+mod futures;
+mod queries;
+mod receiver;
+mod sender;
+mod state;
+mod sync;
+mod waiters;
+
+#[cfg(feature = "std")]
+mod blocking;
+
+pub use error::{SendError, TryRecvError, TrySendError};
+pub use futures::{Closed, Recv, RecvMany, Send};
+pub use receiver::Receiver;
+pub use sender::Sender;
+pub use state::ChannelState;
+
+use chan::Chan;
+use sync::Arc;
+
+/// Creates a channel that buffers up to `capacity` messages.
+///
+/// # Panics
+///
+/// If `capacity` is 0 (a rendezvous channel is not supported), or larger
+/// than `usize::MAX / 4`.
+///
+/// ```
+/// let (tx, rx) = chan_async::channel::<String>(32);
+/// assert_eq!(tx.capacity(), 32);
+/// # drop(rx);
+/// ```
+pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
+    let chan = Arc::new(Chan::new(capacity));
+    (Sender::new(Arc::clone(&chan)), Receiver::new(chan))
+}
+
+/// Compile-time proof of the auto traits the docs promise: handles and
+/// futures are `Send + Sync` / `Send` whenever `T: Send`, with no `T: Sync`.
+#[allow(dead_code)]
+fn _assert_auto_traits() {
+    fn send_sync<X: core::marker::Send + Sync>() {}
+    fn send<X: core::marker::Send>() {}
+    struct NotSync(core::cell::Cell<u8>);
+    send_sync::<Sender<NotSync>>();
+    send_sync::<Receiver<NotSync>>();
+    send::<Send<'static, NotSync>>();
+    send::<Recv<'static, NotSync>>();
+    send::<RecvMany<'static, NotSync>>();
+    send::<Closed<'static>>();
+}

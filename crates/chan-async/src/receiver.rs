@@ -1,0 +1,168 @@
+//! The receiving handle.
+
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use crate::chan::Chan;
+use crate::error::TryRecvError;
+use crate::futures::{recv_attempt, Recv, RecvMany};
+use crate::queries::impl_queries;
+use crate::sync::Arc;
+use crate::waiters::WaitKey;
+
+/// The receiving half of a channel. Clone it to share the work among several
+/// consumers: each message goes to exactly one of them. The channel closes
+/// when the last `Receiver` is dropped; buffered messages are then dropped
+/// and senders see the channel closed.
+///
+/// `Receiver` is also a [`Stream`](futures_core::Stream) of messages that
+/// ends when the channel is closed and drained.
+///
+/// ```
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let (tx, rx) = chan_async::channel(4);
+/// for i in 0..3 {
+///     tx.send(i).await.unwrap();
+/// }
+/// drop(tx);
+/// let mut sum = 0;
+/// while let Some(i) = rx.recv().await {
+///     sum += i;
+/// }
+/// assert_eq!(sum, 3);
+/// # });
+/// ```
+pub struct Receiver<T> {
+    pub(crate) chan: Arc<Chan<T>>,
+    /// The waiter entry used when this handle is polled as a `Stream`.
+    stream_key: WaitKey,
+}
+
+impl<T> Receiver<T> {
+    pub(crate) fn new(chan: Arc<Chan<T>>) -> Self {
+        Self {
+            chan,
+            stream_key: WaitKey::default(),
+        }
+    }
+
+    /// Receives the next message, waiting while the channel is empty.
+    ///
+    /// Resolves to `None` once the channel is closed and every message
+    /// accepted before the close has been received. Cancel-safe: dropping
+    /// the future never loses a message. Waiting receivers are served FIFO.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (tx, rx) = chan_async::channel(1);
+    /// tokio::spawn(async move { tx.send("hello").await.unwrap() });
+    /// assert_eq!(rx.recv().await, Some("hello"));
+    /// assert_eq!(rx.recv().await, None); // the sender is gone
+    /// # });
+    /// ```
+    pub fn recv(&self) -> Recv<'_, T> {
+        Recv::new(&self.chan)
+    }
+
+    /// Receives a message if one is buffered right now.
+    ///
+    /// # Errors
+    ///
+    /// [`TryRecvError::Empty`] while the channel is open and empty,
+    /// [`TryRecvError::Closed`] once it is closed and drained.
+    ///
+    /// ```
+    /// use chan_async::TryRecvError;
+    ///
+    /// let (tx, rx) = chan_async::channel(1);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.try_send(5).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(5));
+    /// ```
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.chan.try_recv()
+    }
+
+    /// Receives the next message, blocking the thread while the channel is
+    /// empty; `None` once it is closed and drained.
+    ///
+    /// For synchronous code; it waits in the same queue as async receivers.
+    /// Do not call it from an async task: it would block the executor.
+    ///
+    /// ```
+    /// let (tx, rx) = chan_async::channel(1);
+    /// std::thread::spawn(move || tx.send_blocking(9).unwrap());
+    /// assert_eq!(rx.recv_blocking(), Some(9));
+    /// assert_eq!(rx.recv_blocking(), None);
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn recv_blocking(&self) -> Option<T> {
+        crate::blocking::block_on(self.recv())
+    }
+
+    /// Waits for at least one message, then appends up to `limit` buffered
+    /// messages to `buf` and resolves to how many it appended: a batch for
+    /// one wake-up. Resolves to 0 if `limit` is 0, or once the channel is
+    /// closed and drained. Senders waiting for room are woken, one per
+    /// freed slot.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (tx, rx) = chan_async::channel(8);
+    /// for i in 0..5 {
+    ///     tx.send(i).await.unwrap();
+    /// }
+    /// let mut buf = Vec::new();
+    /// assert_eq!(rx.recv_many(&mut buf, 3).await, 3);
+    /// assert_eq!(rx.recv_many(&mut buf, 10).await, 2);
+    /// assert_eq!(buf, [0, 1, 2, 3, 4]);
+    /// drop(tx);
+    /// assert_eq!(rx.recv_many(&mut buf, 10).await, 0);
+    /// # });
+    /// ```
+    pub fn recv_many<'a>(&'a self, buf: &'a mut Vec<T>, limit: usize) -> RecvMany<'a, T> {
+        RecvMany::new(&self.chan, buf, limit)
+    }
+
+    /// Closes the channel for every handle: senders fail from now on, while
+    /// receivers still get every buffered message, then the end. Returns
+    /// `true` if this call closed the channel.
+    ///
+    /// ```
+    /// let (tx, rx) = chan_async::channel(2);
+    /// tx.try_send(1).unwrap();
+    /// assert!(rx.close());
+    /// assert!(tx.try_send(2).is_err());
+    /// assert_eq!(rx.try_recv(), Ok(1)); // still drained after the close
+    /// ```
+    pub fn close(&self) -> bool {
+        self.chan.close()
+    }
+}
+
+impl_queries!(Receiver);
+
+impl<T> futures_core::Stream for Receiver<T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        let chan = &*this.chan;
+        chan.recv_waiters
+            .poll(&mut this.stream_key, cx, || recv_attempt(chan))
+    }
+}
+
+impl<T> Clone for Receiver<T> {
+    fn clone(&self) -> Self {
+        self.chan.add_receiver();
+        Self::new(Arc::clone(&self.chan))
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        self.chan.recv_waiters.cancel(&mut self.stream_key);
+        self.chan.remove_receiver();
+    }
+}

@@ -1,0 +1,146 @@
+//! The sending handle.
+
+use crate::chan::Chan;
+use crate::error::{SendError, TrySendError};
+use crate::futures::{Closed, Send};
+use crate::queries::impl_queries;
+use crate::sync::Arc;
+
+/// The sending half of a channel. Clone it to send from several tasks or
+/// threads; the channel closes when the last `Sender` is dropped (receivers
+/// then drain what is buffered and see the end).
+///
+/// ```
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let (tx, rx) = chan_async::channel(8);
+/// let tx2 = tx.clone();
+/// tokio::spawn(async move { tx2.send("from a task").await.unwrap() });
+/// tx.send("from here").await.unwrap();
+/// drop(tx);
+/// let mut got = vec![rx.recv().await.unwrap(), rx.recv().await.unwrap()];
+/// got.sort();
+/// assert_eq!(got, ["from a task", "from here"]);
+/// assert_eq!(rx.recv().await, None); // every sender gone, buffer drained
+/// # });
+/// ```
+pub struct Sender<T> {
+    pub(crate) chan: Arc<Chan<T>>,
+}
+
+impl<T> Sender<T> {
+    pub(crate) fn new(chan: Arc<Chan<T>>) -> Self {
+        Self { chan }
+    }
+
+    /// Sends `value`, waiting for a free slot if the channel is full.
+    ///
+    /// Resolves to `Err(SendError(value))` if the channel is closed, or
+    /// closes while waiting. Waiting senders are served in FIFO order.
+    /// Dropping the future drops the message unsent.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (tx, rx) = chan_async::channel(1);
+    /// tx.send(1).await.unwrap();
+    /// let waiting = tokio::spawn(async move { tx.send(2).await }); // full: waits
+    /// assert_eq!(rx.recv().await, Some(1));
+    /// waiting.await.unwrap().unwrap();
+    /// assert_eq!(rx.recv().await, Some(2));
+    /// # });
+    /// ```
+    pub fn send(&self, value: T) -> Send<'_, T> {
+        Send::new(&self.chan, value)
+    }
+
+    /// Sends `value` if a slot is free right now.
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] if every slot is taken,
+    /// [`TrySendError::Closed`] if the channel is closed (even if also full);
+    /// both give the value back.
+    ///
+    /// ```
+    /// use chan_async::TrySendError;
+    ///
+    /// let (tx, _rx) = chan_async::channel(1);
+    /// assert_eq!(tx.try_send(1), Ok(()));
+    /// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
+    /// ```
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        self.chan.try_send(value)
+    }
+
+    /// Sends `value`, blocking the thread while the channel is full.
+    ///
+    /// For synchronous code; it waits in the same queue as async senders.
+    /// Do not call it from an async task: it would block the executor.
+    ///
+    /// # Errors
+    ///
+    /// `SendError(value)` if the channel is closed or closes while waiting.
+    ///
+    /// ```
+    /// let (tx, rx) = chan_async::channel(1);
+    /// let producer = std::thread::spawn(move || {
+    ///     for i in 0..3 {
+    ///         tx.send_blocking(i).unwrap();
+    ///     }
+    /// });
+    /// let got: Vec<i32> = std::iter::from_fn(|| rx.recv_blocking()).collect();
+    /// producer.join().unwrap();
+    /// assert_eq!(got, [0, 1, 2]);
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn send_blocking(&self, value: T) -> Result<(), SendError<T>> {
+        crate::blocking::block_on(self.send(value))
+    }
+
+    /// Closes the channel for every handle: sends fail from now on, waiting
+    /// senders get their message back, receivers drain what is buffered and
+    /// then see the end. Returns `true` if this call closed the channel,
+    /// `false` if it was already closed.
+    ///
+    /// ```
+    /// let (tx, rx) = chan_async::channel(2);
+    /// tx.try_send(1).unwrap();
+    /// assert!(tx.close());
+    /// assert!(!tx.close());
+    /// assert!(tx.try_send(2).unwrap_err().is_closed());
+    /// assert_eq!(rx.recv_blocking(), Some(1));
+    /// assert_eq!(rx.recv_blocking(), None);
+    /// ```
+    pub fn close(&self) -> bool {
+        self.chan.close()
+    }
+
+    /// Waits until the channel is closed, by any handle, or because every
+    /// receiver is gone. Useful to stop producing when nobody listens.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (tx, rx) = chan_async::channel::<u8>(1);
+    /// tokio::spawn(async move { drop(rx) });
+    /// tx.closed().await;
+    /// assert!(tx.is_closed());
+    /// # });
+    /// ```
+    pub fn closed(&self) -> Closed<'_> {
+        Closed::new(&self.chan.close_event)
+    }
+}
+
+impl_queries!(Sender);
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        self.chan.add_sender();
+        Self::new(Arc::clone(&self.chan))
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        self.chan.remove_sender();
+    }
+}

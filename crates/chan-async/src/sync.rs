@@ -1,0 +1,36 @@
+//! The one place where the channel names its synchronization primitives.
+//!
+//! Normally `std`'s atomics and `Arc` and parking_lot's `Mutex`; under
+//! `--cfg chan_loom` loom's, so the loom models in `tests/loom.rs` explore the
+//! code that ships. (The cfg carries the workspace's prefix because
+//! `RUSTFLAGS` reach every dependency; a bare `cfg(loom)` would switch tokio
+//! to its own loom build too.)
+
+#[cfg(chan_loom)]
+pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+#[cfg(chan_loom)]
+pub(crate) use loom::sync::Arc;
+
+#[cfg(not(chan_loom))]
+pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+#[cfg(not(chan_loom))]
+pub(crate) use std::sync::Arc;
+
+#[cfg(not(chan_loom))]
+pub(crate) use parking_lot::Mutex;
+
+/// loom's mutex with parking_lot's infallible `lock`.
+#[cfg(chan_loom)]
+#[derive(Debug)]
+pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+
+#[cfg(chan_loom)]
+impl<T> Mutex<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Self(loom::sync::Mutex::new(value))
+    }
+
+    pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
+        self.0.lock().expect("a thread panicked while holding a waiter lock")
+    }
+}
