@@ -50,22 +50,29 @@ pub(crate) struct Chan<T> {
     pub(crate) send_waiters: WaitQueue,
     /// The close, for `Closed` futures.
     pub(crate) close_event: CloseEvent,
+    /// `Drained` futures waiting for the channel to be closed and empty.
+    /// Woken by every pop while any is queued (they re-check), and by the
+    /// close.
+    pub(crate) drain_waiters: WaitQueue,
 }
 
 /// The close as [`Closed`](crate::Closed) futures see it: a latch and its
 /// waiters, free of the message type so the future needs no `T`.
 #[derive(Debug)]
 pub(crate) struct CloseEvent {
-    /// Set once, after the ring's close mark. `Relaxed`: the waiter queue's
-    /// lock orders it (the setter locks `waiters` afterwards in
-    /// `notify_all`; a waiter reads it after locking to register).
+    /// Set once, after the ring's close mark. Release (in `Chan::close`)
+    /// pairs with the Acquire in `happened`, so whoever sees the event also
+    /// sees the close mark: after `Closed` resolves, `is_closed()` is true
+    /// (the loom model `closed_future_resolves_when_the_last_receiver_drops`
+    /// failed with `Relaxed` on both sides). Wake-ups are ordered by the
+    /// waiter queue's lock, as for the other queues.
     happened: AtomicBool,
     pub(crate) waiters: WaitQueue,
 }
 
 impl CloseEvent {
     pub(crate) fn happened(&self) -> bool {
-        self.happened.load(Ordering::Relaxed)
+        self.happened.load(Ordering::Acquire)
     }
 }
 
@@ -83,6 +90,7 @@ impl<T> Chan<T> {
                 happened: AtomicBool::new(false),
                 waiters: WaitQueue::new(),
             },
+            drain_waiters: WaitQueue::new(),
         }
     }
 
@@ -148,9 +156,12 @@ impl<T> Chan<T> {
     /// `freed` slots were freed: wake as many waiting senders.
     #[inline]
     fn after_pop(&self, freed: usize) {
-        // SeqCst: as in `after_push`, for the senders' queue.
+        // SeqCst: as in `after_push`, for the senders' and drain queues.
         fence(Ordering::SeqCst);
         self.send_waiters.notify(freed);
+        if self.drain_waiters.waiting() > 0 {
+            self.drain_waiters.notify_all();
+        }
     }
 
     /// Closes the channel; `true` if this call did. Wakes every waiter.
@@ -161,14 +172,20 @@ impl<T> Chan<T> {
             // waiter registering after that lock sees the close mark.
             self.recv_waiters.notify_all();
             self.send_waiters.notify_all();
-            self.close_event.happened.store(true, Ordering::Relaxed);
+            self.close_event.happened.store(true, Ordering::Release);
             self.close_event.waiters.notify_all();
+            self.drain_waiters.notify_all();
         }
         closed_now
     }
 
     pub(crate) fn is_closed(&self) -> bool {
         self.ring.is_closed()
+    }
+
+    /// Closed and empty: nothing will ever be received again.
+    pub(crate) fn is_drained(&self) -> bool {
+        self.state() == ChannelState::Closed
     }
 
     pub(crate) fn state(&self) -> ChannelState {
@@ -228,6 +245,7 @@ impl<T> Chan<T> {
             while let Ok(value) = self.ring.try_pop() {
                 drop(value);
             }
+            self.drain_waiters.notify_all();
         }
     }
 }

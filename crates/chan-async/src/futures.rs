@@ -212,3 +212,51 @@ impl fmt::Debug for Closed<'_> {
         f.debug_struct("Closed").finish_non_exhaustive()
     }
 }
+
+pin_project! {
+    /// The future of [`Sender::drained`](crate::Sender::drained): resolves
+    /// once the channel is closed and empty, that is when every message
+    /// accepted before the close has been received (or dropped because no
+    /// receiver is left).
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Drained<'a> {
+        waiter: Waiter<'a>,
+        is_drained: &'a dyn IsDrained,
+    }
+}
+
+/// The one question a [`Drained`] future asks, without the message type.
+pub(crate) trait IsDrained: Sync {
+    fn is_drained(&self) -> bool;
+}
+
+impl<T: core::marker::Send> IsDrained for Chan<T> {
+    fn is_drained(&self) -> bool {
+        Chan::is_drained(self)
+    }
+}
+
+impl<'a> Drained<'a> {
+    pub(crate) fn new<T: core::marker::Send>(chan: &'a Chan<T>) -> Self {
+        Self {
+            waiter: Waiter::new(&chan.drain_waiters),
+            is_drained: chan,
+        }
+    }
+}
+
+impl Future for Drained<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        let chan = *this.is_drained;
+        this.waiter.poll(cx, || chan.is_drained().then_some(()))
+    }
+}
+
+impl fmt::Debug for Drained<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Drained").finish_non_exhaustive()
+    }
+}

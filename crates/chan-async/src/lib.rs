@@ -77,7 +77,7 @@ mod waiters;
 mod blocking;
 
 pub use error::{SendError, TryRecvError, TrySendError};
-pub use futures::{Closed, Recv, RecvMany, Send};
+pub use futures::{Closed, Drained, Recv, RecvMany, Send};
 pub use receiver::Receiver;
 pub use sender::Sender;
 pub use state::ChannelState;
@@ -115,4 +115,5 @@ fn _assert_auto_traits() {
     send::<Recv<'static, NotSync>>();
     send::<RecvMany<'static, NotSync>>();
     send::<Closed<'static>>();
+    send::<Drained<'static>>();
 }

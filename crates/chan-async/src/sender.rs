@@ -2,9 +2,12 @@
 
 use crate::chan::Chan;
 use crate::error::{SendError, TrySendError};
-use crate::futures::{Closed, Send};
+use core::task::{Context, Poll};
+
+use crate::futures::{Closed, Drained, Send};
 use crate::queries::impl_queries;
 use crate::sync::Arc;
+use crate::waiters::WaitKey;
 
 /// The sending half of a channel. Clone it to send from several tasks or
 /// threads; the channel closes when the last `Sender` is dropped (receivers
@@ -25,11 +28,16 @@ use crate::sync::Arc;
 /// ```
 pub struct Sender<T> {
     pub(crate) chan: Arc<Chan<T>>,
+    /// The waiter entry used by [`Sender::poll_drained`].
+    drain_key: WaitKey,
 }
 
 impl<T> Sender<T> {
     pub(crate) fn new(chan: Arc<Chan<T>>) -> Self {
-        Self { chan }
+        Self {
+            chan,
+            drain_key: WaitKey::default(),
+        }
     }
 
     /// Sends `value`, waiting for a free slot if the channel is full.
@@ -114,6 +122,26 @@ impl<T> Sender<T> {
         self.chan.close()
     }
 
+    /// Polls for the condition [`drained`](Self::drained) waits for, keeping
+    /// the waiter entry inside this handle, for futures that own the sender
+    /// and cannot hold a borrowing [`Drained`].
+    ///
+    /// Only the task that polled it last is woken.
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (mut tx, rx) = chan_async::channel::<u8>(1);
+    /// drop(rx); // closes the channel; nothing buffered
+    /// poll_fn(|cx| tx.poll_drained(cx)).await;
+    /// # });
+    /// ```
+    pub fn poll_drained(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let chan = &*self.chan;
+        chan.drain_waiters
+            .poll(&mut self.drain_key, cx, || chan.is_drained().then_some(()))
+    }
+
     /// Waits until the channel is closed, by any handle, or because every
     /// receiver is gone. Useful to stop producing when nobody listens.
     ///
@@ -130,6 +158,31 @@ impl<T> Sender<T> {
     }
 }
 
+impl<T: core::marker::Send> Sender<T> {
+    /// Waits until the channel is closed and empty: every message accepted
+    /// before the close has been received, or dropped because the last
+    /// receiver went away. Resolves at once if that is already so; while
+    /// the channel is open it waits for someone to close it.
+    ///
+    /// The graceful-shutdown primitive: close, then wait for the consumers
+    /// to finish what was accepted.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (tx, rx) = chan_async::channel(4);
+    /// tx.send(1).await.unwrap();
+    /// tx.close();
+    /// let consumer = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    /// tx.drained().await;
+    /// assert_eq!(tx.state(), chan_async::ChannelState::Closed);
+    /// consumer.await.unwrap();
+    /// # });
+    /// ```
+    pub fn drained(&self) -> Drained<'_> {
+        Drained::new(&self.chan)
+    }
+}
+
 impl_queries!(Sender);
 
 impl<T> Clone for Sender<T> {
@@ -141,6 +194,7 @@ impl<T> Clone for Sender<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
+        self.chan.drain_waiters.cancel(&mut self.drain_key);
         self.chan.remove_sender();
     }
 }

@@ -1,0 +1,259 @@
+//! Loom models of the channel's concurrency protocol.
+//!
+//! Run with `cargo xtask loom` (`RUSTFLAGS="--cfg chan_loom"`, preemptions
+//! bounded by `LOOM_MAX_PREEMPTIONS`, 2 by default here). A lost wake-up shows
+//! up as a deadlock in `block_on`, which loom reports as a failure.
+#![cfg(chan_loom)]
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc as StdArc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use chan_async::{channel, SendError, TryRecvError};
+use loom::future::block_on;
+use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use loom::sync::Arc;
+use loom::thread;
+
+/// Runs `f` under loom with at most 2 preemptions unless the environment
+/// says otherwise.
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(2);
+    }
+    builder.check(f);
+}
+
+/// A waker that records that it was woken, in a loom atomic so loom sees the
+/// synchronization.
+struct Flag(AtomicBool);
+
+impl Wake for Flag {
+    fn wake(self: StdArc<Self>) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+fn flag() -> (StdArc<Flag>, Waker) {
+    let flag = StdArc::new(Flag(AtomicBool::new(false)));
+    (flag.clone(), Waker::from(flag))
+}
+
+fn woken(flag: &Flag) -> bool {
+    flag.0.load(Ordering::SeqCst)
+}
+
+/// Counts drops, to prove each message is dropped exactly once.
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn register_recheck_wake_receiver() {
+    // A receiver that finds the channel empty registers and re-checks while
+    // a sender pushes: either the re-check sees the message or the sender
+    // sees the waiter. Otherwise `block_on` deadlocks.
+    model(|| {
+        let (tx, rx) = channel(1);
+        let sender = thread::spawn(move || tx.try_send(1).unwrap());
+        assert_eq!(block_on(rx.recv()), Some(1));
+        sender.join().unwrap();
+    });
+}
+
+#[test]
+fn register_recheck_wake_sender() {
+    // The mirror image: a sender waiting on a full channel and a receiver
+    // freeing the slot.
+    model(|| {
+        let (tx, rx) = channel(1);
+        tx.try_send(0).unwrap();
+        let sender = thread::spawn(move || block_on(tx.send(1)).unwrap());
+        assert_eq!(rx.try_recv(), Ok(0));
+        assert_eq!(block_on(rx.recv()), Some(1));
+        sender.join().unwrap();
+    });
+}
+
+#[test]
+fn woken_then_dropped_recv_forwards_its_wake() {
+    model(|| {
+        let (tx, rx) = channel(1);
+        let rx2 = rx.clone();
+        let (first_flag, first_waker) = flag();
+        let (second_flag, second_waker) = flag();
+        let mut first = Box::pin(rx.recv());
+        let mut second = pin!(rx2.recv());
+        assert!(first
+            .as_mut()
+            .poll(&mut Context::from_waker(&first_waker))
+            .is_pending());
+        assert!(second
+            .as_mut()
+            .poll(&mut Context::from_waker(&second_waker))
+            .is_pending());
+
+        let sender = thread::spawn(move || tx.try_send(7).unwrap());
+        drop(first); // races with the send, and so with its wake
+        sender.join().unwrap();
+
+        // Whether the first receiver was woken before it was dropped or
+        // not, the second must have been woken: it is the only waiter left.
+        assert!(woken(&second_flag));
+        let _ = woken(&first_flag);
+        let poll = second
+            .as_mut()
+            .poll(&mut Context::from_waker(&second_waker));
+        assert_eq!(poll, Poll::Ready(Some(7)));
+    });
+}
+
+#[test]
+fn woken_then_dropped_send_forwards_its_wake() {
+    model(|| {
+        let (tx, rx) = channel(1);
+        tx.try_send(0).unwrap();
+        let (_, first_waker) = flag();
+        let (second_flag, second_waker) = flag();
+        let mut first = Box::pin(tx.send(1));
+        let mut second = pin!(tx.send(2));
+        assert!(first
+            .as_mut()
+            .poll(&mut Context::from_waker(&first_waker))
+            .is_pending());
+        assert!(second
+            .as_mut()
+            .poll(&mut Context::from_waker(&second_waker))
+            .is_pending());
+
+        let receiver = thread::spawn(move || {
+            assert_eq!(rx.try_recv(), Ok(0));
+            rx
+        });
+        drop(first); // its message is dropped unsent
+        let rx = receiver.join().unwrap();
+
+        assert!(woken(&second_flag));
+        let poll = second
+            .as_mut()
+            .poll(&mut Context::from_waker(&second_waker));
+        assert_eq!(poll, Poll::Ready(Ok(())));
+        assert_eq!(rx.try_recv(), Ok(2));
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    });
+}
+
+#[test]
+fn close_racing_with_send_loses_nothing() {
+    // A send that returns Ok is received; one that loses to the close gets
+    // its message back. The receiver never sees "closed" while an accepted
+    // message is still on its way in.
+    model(|| {
+        let (tx, rx) = channel(1);
+        let closer = tx.clone();
+        let sender = thread::spawn(move || tx.try_send(5).map_err(|e| e.into_inner()));
+        let close = thread::spawn(move || closer.close());
+        let mut received = Vec::new();
+        while let Some(value) = block_on(rx.recv()) {
+            received.push(value);
+        }
+        let sent = sender.join().unwrap();
+        assert!(close.join().unwrap());
+        match sent {
+            Ok(()) => assert_eq!(received, [5]),
+            Err(value) => {
+                assert_eq!(value, 5);
+                assert!(received.is_empty());
+            }
+        }
+    });
+}
+
+#[test]
+fn close_wakes_a_waiting_send_with_its_value() {
+    model(|| {
+        let (tx, rx) = channel(1);
+        tx.try_send(0).unwrap();
+        let closer = rx.clone();
+        let sender = thread::spawn(move || block_on(tx.send(1)));
+        closer.close();
+        let sent = sender.join().unwrap();
+        // Either the close came first (the value comes back) or the send was
+        // accepted before it... which cannot happen: the slot was never
+        // freed. So the send must fail with its own value.
+        assert_eq!(sent, Err(SendError(1)));
+        assert_eq!(rx.try_recv(), Ok(0));
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
+#[test]
+fn last_sender_drop_ends_a_waiting_recv_after_the_buffer() {
+    model(|| {
+        let (tx, rx) = channel(2);
+        let tx2 = tx.clone();
+        let first = thread::spawn(move || {
+            tx.try_send(1).unwrap();
+            drop(tx);
+        });
+        let second = thread::spawn(move || drop(tx2));
+        assert_eq!(block_on(rx.recv()), Some(1));
+        assert_eq!(block_on(rx.recv()), None);
+        first.join().unwrap();
+        second.join().unwrap();
+    });
+}
+
+#[test]
+fn last_receiver_drop_racing_with_send_drops_the_message_once() {
+    model(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = channel(1);
+        let message = Counted(drops.clone());
+        let sender = thread::spawn(move || {
+            let result = tx.try_send(message).map_err(|e| e.is_closed());
+            (tx, result)
+        });
+        drop(rx);
+        let (tx, result) = sender.join().unwrap();
+        // Accepted or refused, the message is gone by the time the last
+        // handle is: dropped by the receiver's drain, or by the refusal.
+        assert!(matches!(result, Ok(()) | Err(true)));
+        assert!(tx.is_closed());
+        drop(tx);
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    });
+}
+
+#[test]
+fn closed_future_resolves_when_the_last_receiver_drops() {
+    model(|| {
+        let (tx, rx) = channel::<u8>(1);
+        let dropper = thread::spawn(move || drop(rx));
+        block_on(tx.closed());
+        assert!(tx.is_closed());
+        dropper.join().unwrap();
+    });
+}
+
+#[test]
+fn drained_resolves_when_the_last_message_is_taken() {
+    model(|| {
+        let (tx, rx) = channel(2);
+        tx.try_send(1).unwrap();
+        tx.close();
+        let consumer = thread::spawn(move || {
+            assert_eq!(rx.try_recv(), Ok(1));
+            rx
+        });
+        block_on(tx.drained());
+        assert!(tx.is_empty());
+        drop(consumer.join().unwrap());
+    });
+}
