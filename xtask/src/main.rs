@@ -104,7 +104,7 @@ fn miri() -> Step {
         .command(with_env(
             cargo(&args),
             &[
-                ("MIRIFLAGS", "-Zmiri-disable-isolation".into()),
+                ("MIRIFLAGS", "-Zmiri-disable-isolation -Zmiri-permissive-provenance".into()),
                 ("CARGO_TARGET_DIR", step::target_dir("miri").into()),
             ],
         ))

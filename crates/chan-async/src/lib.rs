@@ -76,6 +76,9 @@ mod waiters;
 #[cfg(feature = "std")]
 mod blocking;
 
+#[cfg(all(test, feature = "std", not(chan_loom)))]
+mod tests;
+
 pub use error::{SendError, TryRecvError, TrySendError};
 pub use futures::{Closed, Drained, Recv, RecvMany, Send};
 pub use receiver::Receiver;
