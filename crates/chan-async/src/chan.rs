@@ -118,7 +118,11 @@ impl<T> Chan<T> {
 
     /// Moves up to `limit` messages into `buf`; wakes one sender per freed
     /// slot with a single fence. `Err` only when nothing was moved.
-    pub(crate) fn try_recv_many(&self, buf: &mut Vec<T>, limit: usize) -> Result<usize, TryRecvError> {
+    pub(crate) fn try_recv_many(
+        &self,
+        buf: &mut Vec<T>,
+        limit: usize,
+    ) -> Result<usize, TryRecvError> {
         let mut moved = 0;
         let mut end = Ok(());
         while moved < limit {
@@ -160,21 +164,33 @@ impl<T> Chan<T> {
         fence(Ordering::SeqCst);
         self.send_waiters.notify(freed);
         if self.drain_waiters.waiting() > 0 {
-            self.drain_waiters.notify_all();
+            if let Err(panic) = self.drain_waiters.notify_all() {
+                std::panic::resume_unwind(panic);
+            }
         }
     }
 
     /// Closes the channel; `true` if this call did. Wakes every waiter.
+    ///
+    /// # Panics
+    ///
+    /// If a waker panics, after the close is complete: every flag set and
+    /// every waiter of every queue woken.
     pub(crate) fn close(&self) -> bool {
         let closed_now = self.ring.close();
         if closed_now {
+            self.close_event.happened.store(true, Ordering::Release);
             // `notify_all` locks each queue even when it looks empty: a
             // waiter registering after that lock sees the close mark.
-            self.recv_waiters.notify_all();
-            self.send_waiters.notify_all();
-            self.close_event.happened.store(true, Ordering::Release);
-            self.close_event.waiters.notify_all();
-            self.drain_waiters.notify_all();
+            let results = [
+                self.recv_waiters.notify_all(),
+                self.send_waiters.notify_all(),
+                self.close_event.waiters.notify_all(),
+                self.drain_waiters.notify_all(),
+            ];
+            if let Some(Err(panic)) = results.into_iter().find(Result::is_err) {
+                std::panic::resume_unwind(panic);
+            }
         }
         closed_now
     }
@@ -245,7 +261,9 @@ impl<T> Chan<T> {
             while let Ok(value) = self.ring.try_pop() {
                 drop(value);
             }
-            self.drain_waiters.notify_all();
+            if let Err(panic) = self.drain_waiters.notify_all() {
+                std::panic::resume_unwind(panic);
+            }
         }
     }
 }

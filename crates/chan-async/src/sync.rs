@@ -31,6 +31,8 @@ impl<T> Mutex<T> {
     }
 
     pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
-        self.0.lock().expect("a thread panicked while holding a waiter lock")
+        self.0
+            .lock()
+            .expect("a thread panicked while holding a waiter lock")
     }
 }

@@ -53,7 +53,9 @@ fn blocking_threads_deliver_everything_in_order() {
         all.extend(got);
     }
     all.sort_unstable();
-    let expected: Vec<_> = (0..2).flat_map(|id| (0..MESSAGES).map(move |s| (id, s))).collect();
+    let expected: Vec<_> = (0..2)
+        .flat_map(|id| (0..MESSAGES).map(move |s| (id, s)))
+        .collect();
     assert_eq!(all, expected);
 }
 

@@ -25,6 +25,8 @@
 //! Wakers are woken, and replaced wakers dropped, only after the lock is
 //! released: a waker may run arbitrary code, re-enter the channel, or panic.
 
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
 use std::task::{Context, Poll, Waker};
 
 use crate::sync::{fence, AtomicUsize, Mutex, Ordering};
@@ -215,20 +217,31 @@ impl WaitQueue {
     /// The caller must have made its progress visible and issued a `SeqCst`
     /// fence before calling; then a zero [`waiting`](Self::waiting) proves
     /// nobody can be asleep on that progress, and no lock is taken.
+    ///
+    /// # Panics
+    ///
+    /// If a waker panics: the other waiters are still woken first, then the
+    /// first panic resumes.
     pub(crate) fn notify(&self, count: usize) {
         if count == 0 || self.waiting() == 0 {
             return;
         }
-        self.wake_locked(count);
+        if let Err(panic) = self.wake_locked(count) {
+            std::panic::resume_unwind(panic);
+        }
     }
 
     /// Wakes every waiter. Always takes the lock, so a waiter that registers
     /// after this returns sees whatever the caller did before calling.
-    pub(crate) fn notify_all(&self) {
-        self.wake_locked(usize::MAX);
+    ///
+    /// Every waiter is woken even if some wakers panic; the first panic is
+    /// returned for the caller to resume once its own work is done.
+    pub(crate) fn notify_all(&self) -> Result<(), WakerPanic> {
+        self.wake_locked(usize::MAX)
     }
 
-    fn wake_locked(&self, mut count: usize) {
+    fn wake_locked(&self, mut count: usize) -> Result<(), WakerPanic> {
+        let mut first_panic = Ok(());
         while count > 0 {
             let mut batch: [Option<Waker>; WAKE_BATCH] = Default::default();
             let mut taken = 0;
@@ -244,14 +257,23 @@ impl WaitQueue {
                 list.len > 0
             };
             for waker in batch.iter_mut().take(taken).filter_map(Option::take) {
-                waker.wake();
+                // A waker is foreign code: if one panics, the others must
+                // still run, or their tasks would sleep forever.
+                let woken = std::panic::catch_unwind(AssertUnwindSafe(|| waker.wake()));
+                if let (Err(panic), Ok(())) = (woken, &first_panic) {
+                    first_panic = Err(panic);
+                }
             }
             if !more {
                 break;
             }
         }
+        first_panic
     }
 }
+
+/// The payload of a waker's panic, held until every waiter has been woken.
+pub(crate) type WakerPanic = Box<dyn Any + core::marker::Send>;
 
 /// A [`WaitKey`] tied to its queue, as the futures hold it: dropping it
 /// before completion cancels the wait (forwarding an unused wake).
@@ -410,7 +432,11 @@ mod tests {
         queue.register(&mut key, &second_waker);
         assert_eq!(queue.waiting(), 1);
         queue.notify(1);
-        assert_eq!((wakes(&first), wakes(&second)), (0, 1), "newest waker woken");
+        assert_eq!(
+            (wakes(&first), wakes(&second)),
+            (0, 1),
+            "newest waker woken"
+        );
         assert_eq!(queue.waiting(), 0);
         queue.complete(&mut key);
     }
@@ -496,11 +522,13 @@ mod tests {
     fn notify_all_wakes_more_than_a_batch() {
         let queue = WaitQueue::new();
         let (count, waker) = counter();
-        let mut keys: Vec<WaitKey> = (0..WAKE_BATCH * 2 + 3).map(|_| WaitKey::default()).collect();
+        let mut keys: Vec<WaitKey> = (0..WAKE_BATCH * 2 + 3)
+            .map(|_| WaitKey::default())
+            .collect();
         for key in &mut keys {
             queue.register(key, &waker);
         }
-        queue.notify_all();
+        queue.notify_all().unwrap();
         assert_eq!(wakes(&count), keys.len());
         assert_eq!(queue.waiting(), 0);
         for key in &mut keys {

@@ -79,8 +79,15 @@ use crate::sync::{spin_wait, AtomicUsize, Ordering, UnsafeCell};
 /// - **Positions only arbitrate.** The CAS on `head`/`tail` decides which
 ///   thread owns a position; ownership of the slot's contents is then
 ///   confirmed by the stamp loaded (`Acquire`) before the CAS, which no other
-///   thread can change until the owner publishes. So position loads and CASes
-///   are `Relaxed`.
+///   thread can change until the owner publishes. So the operations' own
+///   position loads are `Relaxed`.
+/// - **`len` needs a consistent pair.** A successful position CAS is
+///   `Release`, and `len` loads both positions with `Acquire`: a `head` it
+///   reads was advanced by a pop that acquired the stamp of a push whose
+///   `tail` CAS happened before, so the `tail` re-read after `head` is at
+///   least that far. With `Relaxed` here, loom found `len` reporting 2 on a
+///   buffer that never held more than 1 (`tests/loom.rs`,
+///   `len_never_exceeds_values_ever_stored`).
 /// - **Full and empty are decided from `Relaxed` reads** of the other side's
 ///   position. Under concurrency they describe a state that a racing
 ///   operation may be just leaving; a layer above that must not miss such a
@@ -231,7 +238,7 @@ impl<T> RingBuffer<T> {
                 match self.tail.compare_exchange_weak(
                     tail,
                     next,
-                    Ordering::Relaxed,
+                    Ordering::Release,
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
@@ -286,7 +293,7 @@ impl<T> RingBuffer<T> {
                 match self.head.compare_exchange_weak(
                     head,
                     next,
-                    Ordering::Relaxed,
+                    Ordering::Release,
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
@@ -381,11 +388,11 @@ impl<T> RingBuffer<T> {
     /// ```
     pub fn len(&self) -> usize {
         loop {
-            let tail = self.tail.load(Ordering::Relaxed);
-            let head = self.head.load(Ordering::Relaxed);
+            let tail = self.tail.load(Ordering::Acquire);
+            let head = self.head.load(Ordering::Acquire);
             // Retry until `tail` did not move while `head` was read, so the
             // pair is a snapshot of one moment.
-            if self.tail.load(Ordering::Relaxed) != tail {
+            if self.tail.load(Ordering::Acquire) != tail {
                 continue;
             }
             let tail = tail & !self.mark_bit;

@@ -1,0 +1,263 @@
+#![cfg(not(chan_loom))]
+//! Allocation counts: no allocation per message, and none per wait once the
+//! waiter queues have grown to their peak.
+//!
+//! A counting global allocator counts only on threads that asked for it
+//! (a thread-local flag and count), so the tests of this binary, which run
+//! in parallel threads, and the harness itself do not disturb each other.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread;
+
+use chan_async::channel;
+use futures_core::Stream;
+
+// ---------------------------------------------------------------------------
+// The counting allocator
+// ---------------------------------------------------------------------------
+
+struct Counting;
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn note_allocation() {
+    // `try_with`: the allocator may run while this thread's locals are being
+    // torn down. Both locals are `const`-initialised and need no destructor,
+    // so touching them never allocates.
+    let _ = COUNTING.try_with(|counting| {
+        if counting.get() {
+            let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        }
+    });
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments
+// unchanged, so `System`'s guarantees are ours; the counting beside it does
+// not allocate.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: forwarded as is; the caller upholds `alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: forwarded as is; the caller upholds `alloc_zeroed`'s contract.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note_allocation();
+        // SAFETY: forwarded as is; `ptr` came from this allocator, which is
+        // `System`'s.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded as is; `ptr` came from this allocator, which is
+        // `System`'s.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Runs `f`, counting the allocations this thread makes meanwhile.
+fn allocations_in<R>(f: impl FnOnce() -> R) -> (usize, R) {
+    ALLOCATIONS.with(|n| n.set(0));
+    COUNTING.with(|c| c.set(true));
+    let result = f();
+    COUNTING.with(|c| c.set(false));
+    (ALLOCATIONS.with(Cell::get), result)
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+#[derive(Default)]
+struct Counter(AtomicUsize);
+
+impl Wake for Counter {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+fn poll<F: Future>(future: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
+    future.poll(&mut Context::from_waker(waker))
+}
+
+// ---------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------
+
+/// The allocator really counts (otherwise every 0 below proves nothing).
+#[test]
+fn the_counter_sees_allocations() {
+    let (n, v) = allocations_in(|| vec![1u8; 100]);
+    assert!(n >= 1, "a Vec allocation was not counted");
+    drop(v);
+    let (n, ()) = allocations_in(|| {
+        let (tx, rx) = channel::<u64>(4);
+        drop((tx, rx));
+    });
+    assert!(n >= 1, "creating a channel allocates its state");
+}
+
+#[test]
+fn try_send_and_try_recv_do_not_allocate() {
+    for capacity in [1, 8, 1024] {
+        let (tx, rx) = channel::<u64>(capacity);
+        let (tx2, rx2) = (tx.clone(), rx.clone());
+        for i in 0..100 {
+            tx.try_send(i).unwrap();
+            rx.try_recv().unwrap();
+        }
+        let (n, sum) = allocations_in(|| {
+            let mut sum = 0;
+            for i in 0..10_000u64 {
+                let sender = if i % 2 == 0 { &tx } else { &tx2 };
+                sender.try_send(i).unwrap();
+                sum += if i % 3 == 0 {
+                    rx.try_recv()
+                } else {
+                    rx2.try_recv()
+                }
+                .unwrap();
+            }
+            sum
+        });
+        assert_eq!(sum, 10_000 * 9_999 / 2);
+        assert_eq!(
+            n, 0,
+            "capacity {capacity}: 10 000 send/receive pairs allocated {n} times"
+        );
+    }
+}
+
+/// A receive that waits (poll: pending, send, poll: ready), a send that
+/// waits, a batch receive that waits, a stream that waits, and a woken
+/// receive that is dropped (forwarding its wake): none allocates once the
+/// waiter queues have grown.
+#[test]
+fn waiting_does_not_allocate_after_warm_up() {
+    let (tx, mut rx) = channel::<u64>(1);
+    let counter = Arc::new(Counter::default());
+    let waker = Waker::from(Arc::clone(&counter));
+    let other_counter = Arc::new(Counter::default());
+    let other_waker = Waker::from(Arc::clone(&other_counter));
+    let mut buf = Vec::with_capacity(4);
+
+    let mut cycle = |i: u64| {
+        // A receive that waits.
+        {
+            let mut recv = pin!(rx.recv());
+            assert!(poll(recv.as_mut(), &waker).is_pending());
+            tx.try_send(i).unwrap();
+            assert_eq!(poll(recv.as_mut(), &waker), Poll::Ready(Some(i)));
+        }
+        // A send that waits.
+        tx.try_send(i).unwrap();
+        {
+            let mut send = pin!(tx.send(i + 1));
+            assert!(poll(send.as_mut(), &waker).is_pending());
+            assert_eq!(rx.try_recv(), Ok(i));
+            assert_eq!(poll(send.as_mut(), &waker), Poll::Ready(Ok(())));
+        }
+        assert_eq!(rx.try_recv(), Ok(i + 1));
+        // A batch receive that waits.
+        {
+            let mut many = pin!(rx.recv_many(&mut buf, 4));
+            assert!(poll(many.as_mut(), &waker).is_pending());
+            tx.try_send(i).unwrap();
+            assert_eq!(poll(many.as_mut(), &waker), Poll::Ready(1));
+        }
+        assert_eq!(buf.pop(), Some(i));
+        // The stream, whose entry lives in the handle.
+        {
+            let mut cx = Context::from_waker(&waker);
+            assert!(Pin::new(&mut rx).poll_next(&mut cx).is_pending());
+            tx.try_send(i).unwrap();
+            assert_eq!(Pin::new(&mut rx).poll_next(&mut cx), Poll::Ready(Some(i)));
+        }
+        // Two waiters; the woken one is dropped and forwards its wake.
+        {
+            // Declared in this order so `first` is dropped before `second`.
+            let mut second = pin!(rx.recv());
+            let mut first = pin!(rx.recv());
+            assert!(poll(first.as_mut(), &waker).is_pending());
+            assert!(poll(second.as_mut(), &other_waker).is_pending());
+            tx.try_send(i).unwrap();
+        }
+        assert_eq!(rx.try_recv(), Ok(i));
+    };
+
+    for i in 0..10 {
+        cycle(i);
+    }
+    let (n, ()) = allocations_in(|| {
+        for i in 10..1_010 {
+            cycle(i);
+        }
+    });
+    assert_eq!(n, 0, "1 000 waiting cycles allocated {n} times");
+    assert!(
+        counter.0.load(Ordering::Relaxed) >= 4_000,
+        "the waits really waited"
+    );
+    assert!(
+        other_counter.0.load(Ordering::Relaxed) >= 1_000,
+        "the wake was forwarded"
+    );
+}
+
+/// Blocking send and receive between two threads, after warm-up: both
+/// threads are measured (each counts only its own allocations).
+#[test]
+fn blocking_send_and_recv_do_not_allocate_after_warm_up() {
+    const WARM_UP: u64 = 1_000;
+    const MEASURED: u64 = 10_000;
+    let (tx, rx) = channel::<u64>(1);
+    let sender = thread::spawn(move || {
+        for i in 0..WARM_UP {
+            tx.send_blocking(i).unwrap();
+        }
+        let (n, ()) = allocations_in(|| {
+            for i in WARM_UP..WARM_UP + MEASURED {
+                tx.send_blocking(i).unwrap();
+            }
+        });
+        n
+    });
+    for i in 0..WARM_UP {
+        assert_eq!(rx.recv_blocking(), Some(i));
+    }
+    let (received, ()) = allocations_in(|| {
+        for i in WARM_UP..WARM_UP + MEASURED {
+            assert_eq!(rx.recv_blocking(), Some(i));
+        }
+    });
+    let sent = sender.join().unwrap();
+    eprintln!(
+        "blocking: {sent} allocations on the sending thread, {received} on the receiving thread"
+    );
+    assert_eq!(received, 0, "recv_blocking allocated {received} times");
+    assert_eq!(sent, 0, "send_blocking allocated {sent} times");
+    assert_eq!(rx.recv_blocking(), None);
+}

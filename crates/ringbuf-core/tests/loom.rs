@@ -1,0 +1,430 @@
+//! Loom models of the ring buffer: every interleaving (up to the preemption
+//! bound) of a few small scenarios, run against the very code that ships (the
+//! crate's atomics and cells come from loom under `--cfg chan_loom`).
+//!
+//! ```text
+//! RUSTFLAGS="--cfg chan_loom" cargo test -p ringbuf-core --test loom --profile loom
+//! ```
+//!
+//! The preemption bound defaults to 2; `LOOM_MAX_PREEMPTIONS` overrides it.
+#![cfg(chan_loom)]
+
+use loom::model::Builder;
+use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::sync::Arc;
+use loom::thread;
+use ringbuf_core::{PopError, PushError, RingBuffer};
+
+/// Runs `f` under loom with a preemption bound of 2 unless
+/// `LOOM_MAX_PREEMPTIONS` says otherwise (`Builder::new` reads it).
+fn model<F>(f: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
+    let mut builder = Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(2);
+    }
+    builder.check(f);
+}
+
+/// Pushes `value`, yielding to the model's scheduler while the buffer is full.
+fn push_spin<T>(ring: &RingBuffer<T>, mut value: T) {
+    loop {
+        match ring.try_push(value) {
+            Ok(()) => return,
+            Err(PushError::Full(back)) => {
+                value = back;
+                thread::yield_now();
+            }
+            Err(PushError::Closed(_)) => panic!("nobody closes this buffer"),
+        }
+    }
+}
+
+/// Pops one value, yielding to the model's scheduler while the buffer is empty.
+fn pop_spin<T>(ring: &RingBuffer<T>) -> T {
+    loop {
+        match ring.try_pop() {
+            Ok(value) => return value,
+            Err(PopError::Empty) => thread::yield_now(),
+            Err(PopError::Closed) => panic!("nobody closes this buffer"),
+        }
+    }
+}
+
+/// (a) Capacity 1: one producer pushes two values through the single slot
+/// while one consumer takes them; both arrive, in order, and the buffer ends
+/// empty.
+#[test]
+fn capacity_1_spsc_keeps_order() {
+    model(|| {
+        let ring = Arc::new(RingBuffer::new(1));
+        let producer = {
+            let ring = Arc::clone(&ring);
+            thread::spawn(move || {
+                push_spin(&ring, 1u32);
+                push_spin(&ring, 2u32);
+            })
+        };
+        let first = pop_spin(&ring);
+        let second = pop_spin(&ring);
+        assert_eq!([first, second], [1, 2]);
+        producer.join().unwrap();
+        assert_eq!(ring.try_pop(), Err(PopError::Empty));
+        assert_eq!(ring.len(), 0);
+    });
+}
+
+/// (b) Capacity 2 with wrap-around, two producers: a spawned producer pushes
+/// `(0, 0), (0, 1)` while the main thread pushes `(1, 0), (1, 1)` and takes
+/// all four values, so the producers race on `tail` and the consumer races
+/// with the spawned producer while four values go through two slots. Each
+/// value arrives exactly once and each producer's pair in order.
+///
+/// The main thread doubles as the second producer because loom 0.7 cannot
+/// model two threads spin-waiting on a third: when a producer is preempted
+/// between claiming a position and publishing it, the other producer and the
+/// consumer both spin (yield) until it finishes, and loom's scheduler
+/// alternates between the two yielding threads forever instead of resuming
+/// the third ("Model exceeded maximum number of branches"; loom issue #53).
+/// `two_producers_race_one_consumer` covers three threads without any
+/// spin-wait on a thread.
+#[test]
+fn capacity_2_two_producers_wrap_around() {
+    model(|| {
+        let ring = Arc::new(RingBuffer::new(2));
+        let producer = {
+            let ring = Arc::clone(&ring);
+            thread::spawn(move || {
+                push_spin(&ring, (0u32, 0u32));
+                push_spin(&ring, (0u32, 1u32));
+            })
+        };
+        let mut to_push = [(1u32, 0u32), (1, 1)].into_iter();
+        let mut pending = to_push.next();
+        let mut got = Vec::new();
+        while got.len() < 4 {
+            let mut progressed = false;
+            if let Some(value) = pending {
+                match ring.try_push(value) {
+                    Ok(()) => {
+                        pending = to_push.next();
+                        progressed = true;
+                    }
+                    Err(PushError::Full(_)) => {}
+                    Err(PushError::Closed(_)) => panic!("nobody closes this buffer"),
+                }
+            }
+            match ring.try_pop() {
+                Ok(value) => {
+                    got.push(value);
+                    progressed = true;
+                }
+                Err(PopError::Empty) => {}
+                Err(PopError::Closed) => panic!("nobody closes this buffer"),
+            }
+            if !progressed {
+                thread::yield_now();
+            }
+        }
+        producer.join().unwrap();
+        assert!(pending.is_none(), "all of main's values were pushed");
+        for producer in 0..2 {
+            let seqs: Vec<u32> = got
+                .iter()
+                .filter(|v| v.0 == producer)
+                .map(|v| v.1)
+                .collect();
+            assert_eq!(seqs, [0, 1], "producer {producer}'s values, got {got:?}");
+        }
+        assert_eq!(ring.try_pop(), Err(PopError::Empty));
+        assert_eq!(ring.len(), 0);
+    });
+}
+
+/// (b') Three threads on capacity 2 across the lap boundary: the buffer starts
+/// with positions moved by one and holding one value, then two producers
+/// each try one push while the main thread pops once. Exactly one push can
+/// be refused (`Full`), and only if the pop had not freed its slot; every
+/// accepted value comes out exactly once, the old value first.
+#[test]
+fn two_producers_race_one_consumer() {
+    model(|| {
+        let ring = Arc::new(RingBuffer::new(2));
+        // Move head and tail to index 1, then store one value there: the
+        // next pushes use index 0 of the next lap, then index 1 again.
+        ring.push(100u32).unwrap();
+        assert_eq!(ring.pop(), Some(100));
+        ring.push(0u32).unwrap();
+        let producers: Vec<_> = [1u32, 2]
+            .into_iter()
+            .map(|value| {
+                let ring = Arc::clone(&ring);
+                thread::spawn(move || ring.try_push(value))
+            })
+            .collect();
+        let first = ring.try_pop();
+        assert_eq!(first, Ok(0), "the stored value is popped first");
+        let results: Vec<_> = producers.into_iter().map(|p| p.join().unwrap()).collect();
+        let accepted: Vec<u32> = [1u32, 2]
+            .into_iter()
+            .zip(&results)
+            .filter(|(_, result)| result.is_ok())
+            .map(|(value, _)| value)
+            .collect();
+        for (value, result) in [1u32, 2].into_iter().zip(&results) {
+            if let Err(err) = result {
+                assert_eq!(*err, PushError::Full(value), "only Full can refuse");
+            }
+        }
+        // Two free slots once the pop is done, so at least one push always
+        // fits; both fit unless one came before the pop freed its slot.
+        assert!(!accepted.is_empty(), "results {results:?}");
+        assert_eq!(ring.len(), accepted.len());
+        let mut drained = Vec::new();
+        while let Ok(value) = ring.try_pop() {
+            drained.push(value);
+        }
+        drained.sort_unstable();
+        assert_eq!(drained, accepted);
+        assert_eq!(ring.try_pop(), Err(PopError::Empty));
+    });
+}
+
+/// (b'') Three consumers race for two values stored across the lap boundary
+/// (index 1 of lap 0 and index 0 of lap 1): each value is taken by exactly
+/// one consumer, and the consumer left over finds the buffer empty.
+#[test]
+fn three_consumers_race_for_two_values() {
+    model(|| {
+        let ring = Arc::new(RingBuffer::new(2));
+        ring.push(100u32).unwrap();
+        assert_eq!(ring.pop(), Some(100));
+        ring.push(1u32).unwrap();
+        ring.push(2u32).unwrap();
+        let consumers: Vec<_> = (0..2)
+            .map(|_| {
+                let ring = Arc::clone(&ring);
+                thread::spawn(move || ring.try_pop())
+            })
+            .collect();
+        let mut results = vec![ring.try_pop()];
+        results.extend(consumers.into_iter().map(|c| c.join().unwrap()));
+        let mut taken: Vec<u32> = results.iter().filter_map(|r| r.ok()).collect();
+        taken.sort_unstable();
+        assert_eq!(taken, [1, 2], "results {results:?}");
+        assert_eq!(
+            results
+                .iter()
+                .filter(|r| **r == Err(PopError::Empty))
+                .count(),
+            1,
+            "results {results:?}"
+        );
+        assert_eq!(ring.try_pop(), Err(PopError::Empty));
+        assert_eq!(ring.len(), 0);
+    });
+}
+
+/// (c) A push racing with `close`: if the push was accepted, its value is
+/// still there to pop; either way the buffer then reports `Closed`, and a
+/// rejected push reports `Closed` with its value.
+#[test]
+fn close_racing_with_push() {
+    model(|| {
+        let ring = Arc::new(RingBuffer::new(1));
+        let pusher = {
+            let ring = Arc::clone(&ring);
+            thread::spawn(move || ring.try_push(7u32))
+        };
+        let closer = {
+            let ring = Arc::clone(&ring);
+            thread::spawn(move || ring.close())
+        };
+        let pushed = pusher.join().unwrap();
+        assert!(closer.join().unwrap(), "the only close closes");
+        match pushed {
+            Ok(()) => assert_eq!(ring.try_pop(), Ok(7)),
+            Err(err) => assert_eq!(err, PushError::Closed(7)),
+        }
+        assert_eq!(ring.try_pop(), Err(PopError::Closed));
+        assert!(ring.is_closed());
+        assert_eq!(ring.len(), 0);
+    });
+}
+
+/// (c') The same race with a consumer popping concurrently until it sees
+/// `Closed`: once a pop has said "closed", no accepted value may still be in
+/// the buffer (no push slips in after the consumer's last look).
+#[test]
+fn close_racing_with_push_and_pop() {
+    model(|| {
+        let ring = Arc::new(RingBuffer::new(1));
+        let pusher = {
+            let ring = Arc::clone(&ring);
+            thread::spawn(move || ring.try_push(7u32))
+        };
+        let closer = {
+            let ring = Arc::clone(&ring);
+            thread::spawn(move || {
+                ring.close();
+            })
+        };
+        let mut got = Vec::new();
+        loop {
+            match ring.try_pop() {
+                Ok(value) => got.push(value),
+                Err(PopError::Empty) => thread::yield_now(),
+                Err(PopError::Closed) => break,
+            }
+        }
+        let pushed = pusher.join().unwrap();
+        closer.join().unwrap();
+        match pushed {
+            Ok(()) => assert_eq!(got, [7], "an accepted value is popped before Closed"),
+            Err(err) => {
+                assert_eq!(err, PushError::Closed(7));
+                assert!(got.is_empty(), "a rejected value is never popped");
+            }
+        }
+        assert_eq!(ring.try_pop(), Err(PopError::Closed));
+    });
+}
+
+/// A value that counts its drops in its own counter.
+#[derive(Debug)]
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// (d) The buffer is dropped by whichever thread lets go of it last, with
+/// values still in it (and one maybe popped concurrently): every value is
+/// dropped exactly once.
+#[test]
+fn drop_with_values_left_drops_each_once() {
+    model(|| {
+        let counters: Vec<Arc<AtomicUsize>> =
+            (0..3).map(|_| Arc::new(AtomicUsize::new(0))).collect();
+        let ring = Arc::new(RingBuffer::new(2));
+        // One value goes in before the race, and one push/pop pair first
+        // moves the positions so the leftovers straddle the wrap-around.
+        ring.push(Counted(Arc::clone(&counters[0]))).unwrap();
+        drop(ring.pop().unwrap());
+        ring.push(Counted(Arc::clone(&counters[1]))).unwrap();
+        let producer = {
+            let ring = Arc::clone(&ring);
+            let counter = Arc::clone(&counters[2]);
+            thread::spawn(move || {
+                ring.push(Counted(counter)).unwrap();
+                // The producer's handle may be the last one: then this drop
+                // drops the buffer and what is left in it.
+                drop(ring);
+            })
+        };
+        // Pop at most one value concurrently and drop it here.
+        if let Ok(value) = ring.try_pop() {
+            drop(value);
+        }
+        drop(ring);
+        producer.join().unwrap();
+        for (id, counter) in counters.iter().enumerate() {
+            assert_eq!(
+                counter.load(Ordering::Relaxed),
+                1,
+                "value {id} dropped once"
+            );
+        }
+    });
+}
+
+/// (e) Capacity 1: `len`, `is_full` and `is_empty` observed while a pusher and
+/// a popper race stay within bounds (and nothing in them panics).
+#[test]
+fn capacity_1_len_while_racing() {
+    model(|| {
+        let ring = Arc::new(RingBuffer::new(1));
+        let pusher = {
+            let ring = Arc::clone(&ring);
+            thread::spawn(move || {
+                push_spin(&ring, 1u32);
+                push_spin(&ring, 2u32);
+            })
+        };
+        let popper = {
+            let ring = Arc::clone(&ring);
+            thread::spawn(move || [pop_spin(&ring), pop_spin(&ring)])
+        };
+        let len = ring.len();
+        assert!(len <= 1, "len {len} exceeds capacity 1");
+        // Separate snapshots may disagree with each other; they only must
+        // not panic (debug assertions are on in the loom profile).
+        let (_full, _empty) = (ring.is_full(), ring.is_empty());
+        let len = ring.len();
+        assert!(len <= 1, "len {len} exceeds capacity 1");
+        assert_eq!(popper.join().unwrap(), [1, 2]);
+        pusher.join().unwrap();
+        assert_eq!(ring.len(), 0);
+        assert!(ring.is_empty());
+        assert!(!ring.is_full());
+    });
+}
+
+/// (f) `len` is documented to return "a value that was true at some point
+/// during the call". Here the buffer never holds more than one value (the
+/// main thread pushes one and pops it, twice), so an observer must never see
+/// a length above one. Capacity 3 makes a torn head/tail pair visible: with
+/// `tail` read stale and `head` read fresh, `len` computes
+/// `capacity - head_index + tail_index`.
+///
+/// The observer runs in a spawned thread on purpose: loom's partial-order
+/// reduction only backtracks to the last access of an atomic, so with the
+/// observer on the main thread (reading before the spawned threads' own
+/// loads of `tail`) the interleaving is never explored.
+#[test]
+fn len_never_exceeds_values_ever_stored() {
+    model(|| {
+        let ring = Arc::new(RingBuffer::new(3));
+        let observer = {
+            let ring = Arc::clone(&ring);
+            thread::spawn(move || ring.len())
+        };
+        for value in 0..2u32 {
+            ring.push(value).unwrap();
+            assert_eq!(ring.pop(), Some(value));
+        }
+        let len = observer.join().unwrap();
+        assert!(
+            len <= 1,
+            "len() = {len}, but the buffer never held more than 1 value"
+        );
+    });
+}
+
+/// (f') The same for `is_full` on capacity 2: pushed and popped one value at a
+/// time, the buffer is never full, so no observer may see it full. A stale
+/// `tail` (index 0, lap 0) paired with a `head` one lap later (index 0,
+/// lap 1) makes `len` return `capacity`.
+#[test]
+fn is_full_never_true_for_a_buffer_never_full() {
+    model(|| {
+        let ring = Arc::new(RingBuffer::new(2));
+        let observer = {
+            let ring = Arc::clone(&ring);
+            thread::spawn(move || ring.is_full())
+        };
+        for value in 0..2u32 {
+            ring.push(value).unwrap();
+            assert_eq!(ring.pop(), Some(value));
+        }
+        let full = observer.join().unwrap();
+        assert!(
+            !full,
+            "is_full() was true, but the buffer never held more than 1 value"
+        );
+    });
+}

@@ -1,0 +1,209 @@
+//! Model test: random single-threaded operation sequences run against both a
+//! `RingBuffer` and a `VecDeque` that plays the specification. Every return
+//! value is compared, so any divergence (order, length, full/closed
+//! reporting, a value not handed back) fails the property.
+#![cfg(not(chan_loom))]
+
+use std::collections::VecDeque;
+
+use proptest::prelude::*;
+use ringbuf_core::{PopError, PushError, RingBuffer};
+
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    Push,
+    TryPush,
+    Pop,
+    TryPop,
+    Len,
+    IsEmpty,
+    IsFull,
+    IsClosed,
+    Close,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    // Pushes are weighted above pops so runs regularly reach the full state
+    // (and wrap around); close is rare so most of a run happens while open.
+    prop_oneof![
+        60 => Just(Op::Push),
+        30 => Just(Op::TryPush),
+        40 => Just(Op::Pop),
+        20 => Just(Op::TryPop),
+        20 => Just(Op::Len),
+        10 => Just(Op::IsEmpty),
+        10 => Just(Op::IsFull),
+        10 => Just(Op::IsClosed),
+        1 => Just(Op::Close),
+    ]
+}
+
+fn capacity() -> impl Strategy<Value = usize> {
+    prop_oneof![
+        Just(1usize),
+        Just(2),
+        Just(3),
+        Just(7),
+        Just(64),
+        1usize..=70,
+    ]
+}
+
+/// The specification: a bounded FIFO with a closed flag.
+struct Model {
+    queue: VecDeque<u64>,
+    capacity: usize,
+    closed: bool,
+}
+
+impl Model {
+    fn try_push(&mut self, value: u64) -> Result<(), PushError<u64>> {
+        if self.closed {
+            Err(PushError::Closed(value))
+        } else if self.queue.len() == self.capacity {
+            Err(PushError::Full(value))
+        } else {
+            self.queue.push_back(value);
+            Ok(())
+        }
+    }
+
+    fn try_pop(&mut self) -> Result<u64, PopError> {
+        match self.queue.pop_front() {
+            Some(value) => Ok(value),
+            None if self.closed => Err(PopError::Closed),
+            None => Err(PopError::Empty),
+        }
+    }
+
+    fn close(&mut self) -> bool {
+        !std::mem::replace(&mut self.closed, true)
+    }
+}
+
+fn check(capacity: usize, ops: &[Op]) -> Result<(), TestCaseError> {
+    let ring = RingBuffer::new(capacity);
+    let mut model = Model {
+        queue: VecDeque::new(),
+        capacity,
+        closed: false,
+    };
+    prop_assert_eq!(ring.capacity(), capacity);
+    // Each pushed value is unique (its step number), so an out-of-order or
+    // duplicated pop cannot go unnoticed.
+    for (step, &op) in ops.iter().enumerate() {
+        let value = step as u64;
+        match op {
+            Op::Push => {
+                let expected = model.try_push(value).map_err(PushError::into_inner);
+                prop_assert_eq!(ring.push(value), expected, "step {}: push", step);
+            }
+            Op::TryPush => {
+                let expected = model.try_push(value);
+                prop_assert_eq!(ring.try_push(value), expected, "step {}: try_push", step);
+            }
+            Op::Pop => {
+                let expected = model.try_pop().ok();
+                prop_assert_eq!(ring.pop(), expected, "step {}: pop", step);
+            }
+            Op::TryPop => {
+                let expected = model.try_pop();
+                prop_assert_eq!(ring.try_pop(), expected, "step {}: try_pop", step);
+            }
+            Op::Len => {
+                prop_assert_eq!(ring.len(), model.queue.len(), "step {}: len", step);
+            }
+            Op::IsEmpty => {
+                prop_assert_eq!(
+                    ring.is_empty(),
+                    model.queue.is_empty(),
+                    "step {}: is_empty",
+                    step
+                );
+            }
+            Op::IsFull => {
+                prop_assert_eq!(
+                    ring.is_full(),
+                    model.queue.len() == capacity,
+                    "step {}: is_full",
+                    step
+                );
+            }
+            Op::IsClosed => {
+                prop_assert_eq!(ring.is_closed(), model.closed, "step {}: is_closed", step);
+            }
+            Op::Close => {
+                prop_assert_eq!(ring.close(), model.close(), "step {}: close", step);
+            }
+        }
+        // The length is cheap to check after every step, not only when the
+        // sequence asks for it.
+        prop_assert_eq!(
+            ring.len(),
+            model.queue.len(),
+            "step {}: len after {:?}",
+            step,
+            op
+        );
+    }
+    // Whatever is left drains in order, then the buffer reports the right
+    // kind of emptiness.
+    while let Some(expected) = model.queue.pop_front() {
+        prop_assert_eq!(ring.try_pop(), Ok(expected), "drain");
+    }
+    let empty = if model.closed {
+        PopError::Closed
+    } else {
+        PopError::Empty
+    };
+    prop_assert_eq!(ring.try_pop(), Err(empty));
+    prop_assert!(ring.is_empty());
+    prop_assert_eq!(ring.len(), 0);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn matches_vecdeque_model(
+        capacity in capacity(),
+        ops in prop::collection::vec(op(), 0..400),
+    ) {
+        check(capacity, &ops)?;
+    }
+
+    /// Long runs with no close at all, so every capacity goes through many
+    /// laps of full/empty transitions.
+    #[test]
+    fn matches_model_without_close(
+        capacity in capacity(),
+        ops in prop::collection::vec(
+            op().prop_filter("no close", |op| !matches!(op, Op::Close)),
+            0..600,
+        ),
+    ) {
+        check(capacity, &ops)?;
+    }
+}
+
+/// Deterministic companion to the properties: every listed capacity, pushed
+/// to full, drained, many laps, with the model checked after each step.
+#[test]
+fn fill_and_drain_every_capacity() {
+    for capacity in [1usize, 2, 3, 7, 64, 65, 70] {
+        let mut ops = Vec::new();
+        for _ in 0..5 {
+            ops.extend(std::iter::repeat(Op::Push).take(capacity + 2));
+            ops.extend(std::iter::repeat(Op::Pop).take(capacity / 2 + 1));
+            ops.extend(std::iter::repeat(Op::TryPush).take(capacity / 2 + 2));
+            ops.extend(std::iter::repeat(Op::TryPop).take(capacity + 3));
+        }
+        ops.push(Op::Push);
+        ops.push(Op::Close);
+        ops.push(Op::Close);
+        ops.push(Op::Push);
+        ops.push(Op::TryPush);
+        check(capacity, &ops).unwrap_or_else(|e| panic!("capacity {capacity}: {e}"));
+    }
+}
