@@ -70,6 +70,10 @@ fn write_report() -> Result<(), String> {
     let path = project_root().join("docs/benchmarks.md");
     fs::write(&path, report).map_err(|e| format!("writing {}: {e}", path.display()))?;
     eprintln!("    wrote {}", path.display());
+    let path = project_root().join("docs/benchmarks.svg");
+    fs::write(&path, crate::chart::svg(&tables(&measurements)))
+        .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    eprintln!("    wrote {}", path.display());
     Ok(())
 }
 
@@ -128,45 +132,136 @@ fn is_ours(function: &str) -> bool {
     OURS.iter().any(|ours| function.starts_with(ours))
 }
 
+/// One workload's table: per implementation, wall and (when measured) CPU
+/// nanoseconds per message.
+pub struct Table {
+    pub workload: String,
+    pub rows: Vec<Row>,
+}
+
+pub struct Row {
+    pub name: String,
+    pub wall: f64,
+    pub cpu: Option<f64>,
+}
+
+impl Row {
+    pub fn is_ours(&self) -> bool {
+        is_ours(&self.name)
+    }
+}
+
+/// Groups `kind`-suffixed criterion groups (`chan/spsc_1/wall`,
+/// `chan/spsc_1/cpu`) into one table per workload.
+fn tables(measurements: &[Measurement]) -> Vec<Table> {
+    let mut tables: Vec<Table> = Vec::new();
+    for m in measurements {
+        let (workload, kind) = match m.group.rsplit_once('/') {
+            Some((workload, kind @ ("wall" | "cpu"))) => (workload, kind),
+            _ => (m.group.as_str(), "wall"),
+        };
+        let table = match tables.iter_mut().position(|t| t.workload == workload) {
+            Some(i) => &mut tables[i],
+            None => {
+                tables.push(Table {
+                    workload: workload.to_string(),
+                    rows: Vec::new(),
+                });
+                tables.last_mut().expect("just pushed")
+            }
+        };
+        let row = match table.rows.iter_mut().position(|r| r.name == m.function) {
+            Some(i) => &mut table.rows[i],
+            None => {
+                table.rows.push(Row {
+                    name: m.function.clone(),
+                    wall: f64::NAN,
+                    cpu: None,
+                });
+                table.rows.last_mut().expect("just pushed")
+            }
+        };
+        if kind == "cpu" {
+            row.cpu = Some(m.ns_per_element);
+        } else {
+            row.wall = m.ns_per_element;
+        }
+    }
+    for table in &mut tables {
+        table.rows.sort_by(|a, b| {
+            (!a.is_ours(), a.wall)
+                .partial_cmp(&(!b.is_ours(), b.wall))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+    }
+    tables
+}
+
+/// The fastest peer's value of `metric` in `table`.
+fn best_peer(table: &Table, metric: impl Fn(&Row) -> Option<f64>) -> Option<f64> {
+    table
+        .rows
+        .iter()
+        .filter(|r| !r.is_ours())
+        .filter_map(metric)
+        .filter(|v| v.is_finite())
+        .min_by(f64::total_cmp)
+}
+
 fn render(measurements: &[Measurement]) -> String {
+    let tables = tables(measurements);
     let mut out = String::new();
     out.push_str("# Benchmarks\n\n");
     out.push_str(
         "Median time per message from criterion, every implementation measured \
-         side by side in one run. `ratio` is ours divided by the fastest peer in \
-         the same workload (below 1.0: we are faster).\n\n",
+         side by side in one run of one process. `wall` is elapsed time per \
+         message; `cpu` is the process's CPU time (user + system) per message, \
+         which shows spinning and yield loops. `ratio` is the value divided by \
+         the fastest peer's in the same workload (below 1.0: faster than every \
+         peer). Ours are in bold.\n\n",
     );
     let _ = writeln!(out, "Reproduce with `cargo xtask bench`.\n");
     let _ = writeln!(out, "Machine: {}\n", machine());
-    let mut groups: Vec<&str> = measurements.iter().map(|m| m.group.as_str()).collect();
-    groups.dedup();
-    for group in groups {
-        let rows: Vec<&Measurement> = measurements.iter().filter(|m| m.group == group).collect();
-        let best_peer = rows
-            .iter()
-            .filter(|m| !is_ours(&m.function))
-            .map(|m| m.ns_per_element)
-            .fold(f64::INFINITY, f64::min);
-        let _ = writeln!(out, "## {group}\n");
-        out.push_str("| implementation | ns/msg | Mmsg/s | ratio to best peer |\n");
-        out.push_str("|---|---:|---:|---:|\n");
-        for m in rows {
-            let name = if is_ours(&m.function) {
-                format!("**{}**", m.function)
-            } else {
-                m.function.clone()
-            };
-            let ratio = if best_peer.is_finite() {
-                format!("{:.2}", m.ns_per_element / best_peer)
-            } else {
-                "–".to_string()
-            };
-            let _ = writeln!(
-                out,
-                "| {name} | {:.1} | {:.1} | {ratio} |",
-                m.ns_per_element,
-                1e3 / m.ns_per_element
+    out.push_str("![chart](benchmarks.svg)\n\n");
+    for table in &tables {
+        let best_wall = best_peer(table, |r| Some(r.wall));
+        let best_cpu = best_peer(table, |r| r.cpu);
+        let has_cpu = table.rows.iter().any(|r| r.cpu.is_some());
+        let _ = writeln!(out, "## {}\n", table.workload);
+        if has_cpu {
+            out.push_str(
+                "| implementation | wall ns/msg | Mmsg/s | wall ratio | cpu ns/msg | cpu ratio |\n",
             );
+            out.push_str("|---|---:|---:|---:|---:|---:|\n");
+        } else {
+            out.push_str("| implementation | ns/msg | Mmsg/s | ratio |\n");
+            out.push_str("|---|---:|---:|---:|\n");
+        }
+        for row in &table.rows {
+            let name = if row.is_ours() {
+                format!("**{}**", row.name)
+            } else {
+                row.name.clone()
+            };
+            let ratio = |value: f64, best: Option<f64>| {
+                best.map_or("–".to_string(), |b| format!("{:.2}", value / b))
+            };
+            let _ = write!(
+                out,
+                "| {name} | {:.1} | {:.1} | {} |",
+                row.wall,
+                1e3 / row.wall,
+                ratio(row.wall, best_wall)
+            );
+            if has_cpu {
+                match row.cpu {
+                    Some(cpu) => {
+                        let _ = write!(out, " {cpu:.1} | {} |", ratio(cpu, best_cpu));
+                    }
+                    None => out.push_str(" – | – |"),
+                }
+            }
+            out.push('\n');
         }
         out.push('\n');
     }

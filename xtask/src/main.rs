@@ -15,6 +15,7 @@
 //! Standard library only, so it builds in seconds on a fresh machine.
 
 mod bench;
+mod chart;
 mod step;
 
 use std::process::ExitCode;
@@ -104,7 +105,10 @@ fn miri() -> Step {
         .command(with_env(
             cargo(&args),
             &[
-                ("MIRIFLAGS", "-Zmiri-disable-isolation -Zmiri-permissive-provenance".into()),
+                (
+                    "MIRIFLAGS",
+                    "-Zmiri-disable-isolation -Zmiri-permissive-provenance".into(),
+                ),
                 ("CARGO_TARGET_DIR", step::target_dir("miri").into()),
             ],
         ))

@@ -1,0 +1,205 @@
+//! Helpers shared by the workspace's Criterion benchmarks.
+//!
+//! The bench targets live in `benches/` (one file per `[[bench]]` in
+//! `Cargo.toml`); this library holds what they have in common, so a new
+//! target (say, the async channel against its peers) reuses the same thread
+//! harness and the same wait loop, and its numbers compare with the others:
+//!
+//! - [`run_timed`] runs a set of jobs on their own threads, releases them
+//!   together and returns the time from the first start to the last finish;
+//! - [`produce`] and [`consume`] move `u64` messages through any queue given
+//!   as a `try_push` / `try_pop` closure, waiting with [`wait`] while the
+//!   queue is full or empty;
+//! - [`sum_of`] is the checksum the consumers' sums must add up to.
+//!
+//! The library depends only on `std` (and `ringbuf-core`, for the doc
+//! example); the peers being compared and Criterion itself are
+//! dev-dependencies of the bench targets.
+//!
+//! ```
+//! use benches::{consume, produce, run_timed, sum_of};
+//! use ringbuf_core::RingBuffer;
+//!
+//! let ring = RingBuffer::new(16);
+//! let (elapsed, sums) = run_timed(vec![
+//!     Box::new(|| {
+//!         produce(0..1000, |value| ring.push(value));
+//!         0
+//!     }),
+//!     Box::new(|| consume(1000, || ring.pop())),
+//! ]);
+//! assert_eq!(sums.iter().sum::<u64>(), sum_of(0..1000));
+//! assert!(elapsed.as_nanos() > 0);
+//! ```
+#![deny(missing_docs, missing_debug_implementations)]
+
+use std::ops::Range;
+use std::sync::Barrier;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The capacity every queue under test is created with.
+pub const CAPACITY: usize = 1024;
+
+/// How many consecutive failed attempts [`wait`] answers with a CPU spin hint
+/// before it starts yielding the thread.
+///
+/// With one core per thread the other side clears a full or empty queue
+/// within a few hundred nanoseconds, so the limit is never reached and the
+/// wait is a pure spin. It matters when there are more runnable threads than
+/// cores (the 2x2 MPMC case on a 2-core machine, or a build running beside
+/// the bench): a spinner then gives its core to the thread it waits for
+/// instead of burning a whole scheduler time slice.
+pub const SPINS_BEFORE_YIELD: u32 = 1 << 10;
+
+/// Waits once after a failed push (queue full) or pop (queue empty).
+///
+/// `spins` counts the consecutive failures of the current operation; start
+/// it at 0 for each message. The first [`SPINS_BEFORE_YIELD`] calls issue
+/// [`std::hint::spin_loop`]; later ones call [`std::thread::yield_now`].
+#[inline]
+pub fn wait(spins: &mut u32) {
+    if *spins < SPINS_BEFORE_YIELD {
+        *spins += 1;
+        std::hint::spin_loop();
+    } else {
+        thread::yield_now();
+    }
+}
+
+/// Pushes every value of `values`, in order, with `try_push`, retrying
+/// (through [`wait`]) each one that comes back because the queue is full.
+#[inline]
+pub fn produce(values: Range<u64>, mut try_push: impl FnMut(u64) -> Result<(), u64>) {
+    for value in values {
+        let mut value = value;
+        let mut spins = 0;
+        while let Err(back) = try_push(value) {
+            value = back;
+            wait(&mut spins);
+        }
+    }
+}
+
+/// Pops `count` values with `try_pop`, retrying (through [`wait`]) while the
+/// queue is empty, and returns their wrapping sum.
+#[inline]
+pub fn consume(count: u64, mut try_pop: impl FnMut() -> Option<u64>) -> u64 {
+    let mut sum = 0u64;
+    for _ in 0..count {
+        let mut spins = 0;
+        loop {
+            if let Some(value) = try_pop() {
+                sum = sum.wrapping_add(value);
+                break;
+            }
+            wait(&mut spins);
+        }
+    }
+    sum
+}
+
+/// The wrapping sum of `values`: what the sums returned by [`consume`] add up
+/// to when every value of `values` was produced once.
+///
+/// ```
+/// assert_eq!(benches::sum_of(3..6), 3 + 4 + 5);
+/// assert_eq!(benches::sum_of(7..7), 0);
+/// ```
+pub fn sum_of(values: Range<u64>) -> u64 {
+    // sum(0..n) = n (n - 1) / 2, computed in u128 so it cannot overflow
+    // before the final wrap.
+    let below = |n: u64| (u128::from(n) * u128::from(n.saturating_sub(1)) / 2) as u64;
+    if values.end <= values.start {
+        return 0;
+    }
+    below(values.end).wrapping_sub(below(values.start))
+}
+
+/// A job for [`run_timed`]: runs on its own thread and returns a result.
+pub type Job<'scope, R> = Box<dyn FnOnce() -> R + Send + 'scope>;
+
+/// Runs each job on a thread of its own, all released at once, and returns
+/// the time from the earliest start to the latest finish, with the jobs'
+/// results in the order given.
+///
+/// Thread creation and joining are not timed: every thread first waits on a
+/// barrier until all of them are running, then reads the clock, runs its
+/// job, and reads the clock again. Jobs may borrow from the caller (the
+/// threads are scoped), so a queue shared by several jobs needs no `Arc`.
+///
+/// # Panics
+///
+/// If a job panics (the panic is propagated once every thread has stopped).
+pub fn run_timed<'scope, R: Send>(jobs: Vec<Job<'scope, R>>) -> (Duration, Vec<R>) {
+    let barrier = Barrier::new(jobs.len());
+    let timed: Vec<(Instant, Instant, R)> = thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .into_iter()
+            .map(|job| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    barrier.wait();
+                    let start = Instant::now();
+                    let result = job();
+                    (start, Instant::now(), result)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let start = timed.iter().map(|(start, _, _)| *start).min();
+    let end = timed.iter().map(|(_, end, _)| *end).max();
+    let elapsed = match (start, end) {
+        (Some(start), Some(end)) => end.duration_since(start),
+        _ => Duration::ZERO,
+    };
+    (
+        elapsed,
+        timed.into_iter().map(|(_, _, result)| result).collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ringbuf_core::RingBuffer;
+
+    #[test]
+    fn sum_of_matches_iterator_sum() {
+        for (start, end) in [(0, 0), (0, 1), (0, 1000), (500, 1000), (1000, 10), (7, 8)] {
+            let expected = (start..end).fold(0u64, |sum, v| sum.wrapping_add(v));
+            assert_eq!(sum_of(start..end), expected, "{start}..{end}");
+        }
+    }
+
+    #[test]
+    fn two_producers_two_consumers_deliver_everything() {
+        let ring = RingBuffer::new(4);
+        let half = 5_000;
+        let ring = &ring;
+        let (_, sums) = run_timed(vec![
+            Box::new(move || {
+                produce(0..half, |v| ring.push(v));
+                0_u64
+            }),
+            Box::new(move || {
+                produce(half..2 * half, |v| ring.push(v));
+                0_u64
+            }),
+            Box::new(move || consume(half, || ring.pop())),
+            Box::new(move || consume(half, || ring.pop())),
+        ]);
+        assert_eq!(
+            sums.iter().fold(0u64, |a, b| a.wrapping_add(*b)),
+            sum_of(0..2 * half)
+        );
+    }
+}
