@@ -13,8 +13,15 @@
 //!
 //! Run: `cargo bench -p benches --bench ring`. The defaults (20 samples,
 //! 3 s of measurement per row) suit a 2-core machine; Criterion's flags
-//! override them, e.g. `-- --warm-up-time 0.1 --measurement-time 0.2
-//! --sample-size 10` for a smoke run, or a filter such as `-- spsc`.
+//! override them, e.g. `-- --quick` or `-- --warm-up-time 0.1
+//! --measurement-time 0.2 --sample-size 10` for a smoke run, or a filter
+//! such as `-- spsc`.
+//!
+//! The threaded groups measure cache-line transfers between two cores, so
+//! they depend on where the two threads run: on a shared VM the same row can
+//! move between regimes several times apart from one run to the next (the
+//! single-threaded group is stable to a few percent). Compare rows of one
+//! run, and repeat a run before trusting a ratio.
 
 use std::hint::black_box;
 use std::time::Duration;

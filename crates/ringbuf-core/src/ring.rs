@@ -224,6 +224,7 @@ impl<T> RingBuffer<T> {
     /// ring.close();
     /// assert_eq!(ring.try_push(2), Err(PushError::Closed(2)));
     /// ```
+    #[inline]
     pub fn try_push(&self, value: T) -> Result<(), PushError<T>> {
         let mut step = 0;
         let mut tail = self.tail.load(Ordering::Relaxed);
@@ -282,6 +283,7 @@ impl<T> RingBuffer<T> {
     /// assert_eq!(ring.try_pop(), Ok(1)); // stored values outlive the close
     /// assert_eq!(ring.try_pop(), Err(PopError::Closed));
     /// ```
+    #[inline]
     pub fn try_pop(&self) -> Result<T, PopError> {
         let mut step = 0;
         let mut head = self.head.load(Ordering::Relaxed);
