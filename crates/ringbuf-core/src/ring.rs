@@ -53,7 +53,8 @@ use crate::sync::{spin_wait, AtomicUsize, Ordering, UnsafeCell};
 /// # Algorithm
 ///
 /// Each slot carries a *stamp*; `head` and `tail` are positions encoded as
-/// `lap | index` (the lap counts trips around the buffer). A producer at
+/// `lap | index` (the lap counts trips around the buffer), plus two flag
+/// bits above the index: the close mark (in `tail`) and the waiting flag. A producer at
 /// position `tail` may write slot `index` when its stamp equals `tail`; it
 /// claims the position with a CAS on `tail`, writes the value, and publishes
 /// by storing `tail + 1` in the stamp. A consumer at `head` may read when the
@@ -88,6 +89,15 @@ use crate::sync::{spin_wait, AtomicUsize, Ordering, UnsafeCell};
 ///   least that far. With `Relaxed` here, loom found `len` reporting 2 on a
 ///   buffer that never held more than 1 (`tests/loom.rs`,
 ///   `len_never_exceeds_values_ever_stored`).
+/// - **The waiting flags ride on the position CAS.** Each position word
+///   carries a flag bit (`wait_bit`) that a channel sets while it has
+///   waiters on the other side. The flag is changed with `AcqRel`
+///   read-modify-writes and the position CAS is `AcqRel` on success, so the
+///   two are ordered by the word's single modification order: a push (pop)
+///   either reads the flag, acquiring whatever the flag-setter did before,
+///   or is acquired by the flag change, so the flag-setter's next pop (push)
+///   sees it. That is a complete wake-up handshake with no fence and no
+///   extra cache line on the fast path (`tests/loom.rs`, `waiting_flag_*`).
 /// - **Full and empty are decided from `Relaxed` reads** of the other side's
 ///   position. Under concurrency they describe a state that a racing
 ///   operation may be just leaving; a layer above that must not miss such a
@@ -104,11 +114,14 @@ use crate::sync::{spin_wait, AtomicUsize, Ordering, UnsafeCell};
 /// order. If one of those drops panics, the rest are still dropped while the
 /// panic unwinds (a second panic aborts, as for `Vec`).
 pub struct RingBuffer<T> {
-    /// Position of the next pop, `lap | index`. Never carries the close mark.
+    /// Position of the next pop, `lap | wait | index`, where `wait` is
+    /// `wait_bit` while producers are waiting (see
+    /// [`set_producers_waiting`](Self::set_producers_waiting)). Never carries
+    /// the close mark.
     head: CachePadded<AtomicUsize>,
-    /// Position of the next push, `lap | mark | index`, where `mark` is
-    /// `mark_bit` once the buffer is closed. After the mark is set, `tail`
-    /// never changes again.
+    /// Position of the next push, `lap | wait | mark | index`, where `mark` is
+    /// `mark_bit` once the buffer is closed and `wait` is `wait_bit` while
+    /// consumers are waiting. After the mark is set, only `wait` changes.
     tail: CachePadded<AtomicUsize>,
     /// `capacity` slots.
     slots: Box<[Slot<T>]>,
@@ -117,7 +130,9 @@ pub struct RingBuffer<T> {
     /// The close mark: the smallest power of two `>= capacity`, above every
     /// index bit.
     mark_bit: usize,
-    /// One trip around the buffer in position units: `2 * mark_bit`.
+    /// The waiting flag: `2 * mark_bit`, above the close mark.
+    wait_bit: usize,
+    /// One trip around the buffer in position units: `4 * mark_bit`.
     one_lap: usize,
 }
 
@@ -147,7 +162,7 @@ impl<T> RingBuffer<T> {
     /// # Panics
     ///
     /// If `capacity` is 0, or so large that positions would not fit in a
-    /// `usize` (more than `usize::MAX / 4`).
+    /// `usize` (more than `usize::MAX / 8`).
     ///
     /// ```
     /// use ringbuf_core::RingBuffer;
@@ -159,8 +174,8 @@ impl<T> RingBuffer<T> {
     pub fn new(capacity: usize) -> Self {
         assert!(capacity > 0, "RingBuffer capacity must be at least 1");
         assert!(
-            capacity <= usize::MAX / 4,
-            "RingBuffer capacity {capacity} is too large (at most usize::MAX / 4)"
+            capacity <= usize::MAX / 8,
+            "RingBuffer capacity {capacity} is too large (at most usize::MAX / 8)"
         );
         let mark_bit = capacity.next_power_of_two();
         let slots = (0..capacity)
@@ -175,7 +190,8 @@ impl<T> RingBuffer<T> {
             slots,
             capacity,
             mark_bit,
-            one_lap: mark_bit << 1,
+            wait_bit: mark_bit << 1,
+            one_lap: mark_bit << 2,
         }
     }
 
@@ -226,38 +242,65 @@ impl<T> RingBuffer<T> {
     /// ```
     #[inline]
     pub fn try_push(&self, value: T) -> Result<(), PushError<T>> {
+        self.push_reporting_waiters(value).map(drop)
+    }
+
+    /// [`try_push`](Self::try_push) that also reports whether consumers were
+    /// waiting: `Ok(true)` when the flag set by
+    /// [`set_consumers_waiting`](Self::set_consumers_waiting) was up at the
+    /// moment the value's position was claimed.
+    ///
+    /// This is the fast path of a channel's wake-up handshake, and it costs
+    /// nothing extra: the flag lives in the word the push's compare-and-swap
+    /// already reads and writes. The guarantee, for a consumer that calls
+    /// `set_consumers_waiting(true)` and then pops: either that pop sees the
+    /// value (or a later one), or this push returns `Ok(true)`.
+    ///
+    /// ```
+    /// use ringbuf_core::RingBuffer;
+    ///
+    /// let ring = RingBuffer::new(4);
+    /// assert_eq!(ring.push_reporting_waiters(1), Ok(false));
+    /// ring.set_consumers_waiting(true);
+    /// assert_eq!(ring.push_reporting_waiters(2), Ok(true));
+    /// ```
+    #[inline]
+    pub fn push_reporting_waiters(&self, value: T) -> Result<bool, PushError<T>> {
         let mut step = 0;
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
             if tail & self.mark_bit != 0 {
                 return Err(PushError::Closed(value));
             }
-            let slot = self.slot(tail);
+            let waiting = tail & self.wait_bit;
+            let position = tail & !self.wait_bit;
+            let slot = self.slot(position);
             let stamp = slot.stamp.load(Ordering::Acquire);
-            if stamp == tail {
-                let next = self.next_position(tail);
+            if stamp == position {
+                let next = self.next_position(position) | waiting;
                 match self.tail.compare_exchange_weak(
                     tail,
                     next,
-                    Ordering::Release,
+                    Ordering::AcqRel,
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        // SAFETY: the stamp said position `tail` may write
-                        // this slot, and the CAS made us its only owner; the
-                        // slot is uninitialized (its previous value, if any,
-                        // was moved out before the Release store of this
-                        // stamp, which our Acquire load saw).
+                        // SAFETY: the stamp said position `position` may
+                        // write this slot, and the CAS made us its only
+                        // owner; the slot is uninitialized (its previous
+                        // value, if any, was moved out before the Release
+                        // store of this stamp, which our Acquire load saw).
                         slot.value.with_mut(|cell| unsafe { (*cell).write(value) });
-                        slot.stamp.store(tail.wrapping_add(1), Ordering::Release);
-                        return Ok(());
+                        slot.stamp
+                            .store(position.wrapping_add(1), Ordering::Release);
+                        return Ok(waiting != 0);
                     }
                     Err(current) => tail = current,
                 }
-            } else if stamp.wrapping_add(self.one_lap) == tail.wrapping_add(1) {
+            } else if stamp.wrapping_add(self.one_lap) == position.wrapping_add(1) {
                 // The slot still holds the value pushed one lap ago.
-                let head = self.head.load(Ordering::Relaxed);
-                if head.wrapping_add(self.one_lap) == tail {
+                let head = self.head.load(Ordering::Relaxed) & !self.wait_bit;
+                if head.wrapping_add(self.one_lap) == position {
                     return Err(PushError::Full(value));
                 }
                 // A pop has claimed that value and is moving it out.
@@ -285,45 +328,67 @@ impl<T> RingBuffer<T> {
     /// ```
     #[inline]
     pub fn try_pop(&self) -> Result<T, PopError> {
+        self.pop_reporting_waiters().map(|(value, _)| value)
+    }
+
+    /// [`try_pop`](Self::try_pop) that also reports whether producers were
+    /// waiting: `true` when the flag set by
+    /// [`set_producers_waiting`](Self::set_producers_waiting) was up at the
+    /// moment the value's position was claimed. The mirror image of
+    /// [`push_reporting_waiters`](Self::push_reporting_waiters), with the
+    /// same guarantee for a producer that sets the flag and then pushes.
+    ///
+    /// ```
+    /// use ringbuf_core::RingBuffer;
+    ///
+    /// let ring = RingBuffer::new(1);
+    /// ring.push(7).unwrap();
+    /// ring.set_producers_waiting(true);
+    /// assert_eq!(ring.pop_reporting_waiters(), Ok((7, true)));
+    /// ```
+    #[inline]
+    pub fn pop_reporting_waiters(&self) -> Result<(T, bool), PopError> {
         let mut step = 0;
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
-            let slot = self.slot(head);
+            let waiting = head & self.wait_bit;
+            let position = head & !self.wait_bit;
+            let slot = self.slot(position);
             let stamp = slot.stamp.load(Ordering::Acquire);
-            if stamp == head.wrapping_add(1) {
-                let next = self.next_position(head);
+            if stamp == position.wrapping_add(1) {
+                let next = self.next_position(position) | waiting;
                 match self.head.compare_exchange_weak(
                     head,
                     next,
-                    Ordering::Release,
+                    Ordering::AcqRel,
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
                         // SAFETY: the stamp said a push published this slot
-                        // for position `head` (its Release store, seen by our
-                        // Acquire load, orders the write before this read),
-                        // and the CAS made us the only consumer of it. The
-                        // stamp store below marks it uninitialized again.
+                        // for position `position` (its Release store, seen by
+                        // our Acquire load, orders the write before this
+                        // read), and the CAS made us the only consumer of it.
+                        // The stamp store below marks it uninitialized again.
                         let value = slot
                             .value
                             .with_mut(|cell| unsafe { (*cell).assume_init_read() });
                         slot.stamp
-                            .store(head.wrapping_add(self.one_lap), Ordering::Release);
-                        return Ok(value);
+                            .store(position.wrapping_add(self.one_lap), Ordering::Release);
+                        return Ok((value, waiting != 0));
                     }
                     Err(current) => head = current,
                 }
-            } else if stamp == head {
-                // Nothing published at `head` in this lap yet.
+            } else if stamp == position {
+                // Nothing published at `position` in this lap yet.
                 let tail = self.tail.load(Ordering::Relaxed);
-                if tail & !self.mark_bit == head {
+                if tail & !(self.mark_bit | self.wait_bit) == position {
                     return Err(if tail & self.mark_bit != 0 {
                         PopError::Closed
                     } else {
                         PopError::Empty
                     });
                 }
-                // A push has claimed `head` and is writing the value.
+                // A push has claimed `position` and is writing the value.
                 spin_wait(&mut step);
                 head = self.head.load(Ordering::Relaxed);
             } else {
@@ -331,6 +396,55 @@ impl<T> RingBuffer<T> {
                 spin_wait(&mut step);
                 head = self.head.load(Ordering::Relaxed);
             }
+        }
+    }
+
+    /// Raises or lowers the flag that
+    /// [`push_reporting_waiters`](Self::push_reporting_waiters) reports:
+    /// "consumers are waiting for a value". A channel raises it when its
+    /// first receiver starts waiting and lowers it when the last stops.
+    ///
+    /// `AcqRel`, on the word the pushes' compare-and-swap uses: either this
+    /// change comes first in that word's modification order and the push
+    /// reads it (and, acquiring it, sees what the caller did before), or the
+    /// push comes first and this read-modify-write acquires it, so the
+    /// caller's next pop sees the pushed value.
+    ///
+    /// ```
+    /// use ringbuf_core::RingBuffer;
+    ///
+    /// let ring = RingBuffer::new(2);
+    /// ring.set_consumers_waiting(true);
+    /// assert_eq!(ring.push_reporting_waiters(1), Ok(true));
+    /// ring.set_consumers_waiting(false);
+    /// assert_eq!(ring.push_reporting_waiters(2), Ok(false));
+    /// ```
+    pub fn set_consumers_waiting(&self, waiting: bool) {
+        if waiting {
+            self.tail.fetch_or(self.wait_bit, Ordering::AcqRel);
+        } else {
+            self.tail.fetch_and(!self.wait_bit, Ordering::AcqRel);
+        }
+    }
+
+    /// Raises or lowers the flag that
+    /// [`pop_reporting_waiters`](Self::pop_reporting_waiters) reports:
+    /// "producers are waiting for room". Ordered like
+    /// [`set_consumers_waiting`](Self::set_consumers_waiting), on `head`.
+    ///
+    /// ```
+    /// use ringbuf_core::RingBuffer;
+    ///
+    /// let ring = RingBuffer::new(1);
+    /// ring.push(1).unwrap();
+    /// ring.set_producers_waiting(true);
+    /// assert_eq!(ring.pop_reporting_waiters(), Ok((1, true)));
+    /// ```
+    pub fn set_producers_waiting(&self, waiting: bool) {
+        if waiting {
+            self.head.fetch_or(self.wait_bit, Ordering::AcqRel);
+        } else {
+            self.head.fetch_and(!self.wait_bit, Ordering::AcqRel);
         }
     }
 
@@ -397,7 +511,8 @@ impl<T> RingBuffer<T> {
             if self.tail.load(Ordering::Acquire) != tail {
                 continue;
             }
-            let tail = tail & !self.mark_bit;
+            let tail = tail & !(self.mark_bit | self.wait_bit);
+            let head = head & !self.wait_bit;
             let head_index = head & (self.mark_bit - 1);
             let tail_index = tail & (self.mark_bit - 1);
             return if head_index < tail_index {

@@ -428,3 +428,69 @@ fn is_full_never_true_for_a_buffer_never_full() {
         );
     });
 }
+
+/// The wake-up handshake a channel builds on the waiting flag: a consumer
+/// raises the flag, then pops; a producer pushes and reads the flag. Either
+/// the pop sees the value or the push reports the flag: never neither (that
+/// would be a lost wake-up).
+#[test]
+fn waiting_flag_consumer_handshake() {
+    model(|| {
+        let ring = Arc::new(RingBuffer::new(2));
+        let consumer = {
+            let ring = ring.clone();
+            thread::spawn(move || {
+                ring.set_consumers_waiting(true);
+                ring.try_pop()
+            })
+        };
+        let reported = ring.push_reporting_waiters(1).unwrap();
+        let popped = consumer.join().unwrap();
+        assert!(popped == Ok(1) || reported, "lost wake-up: {popped:?}");
+    });
+}
+
+/// The mirror image: a producer waiting for room raises its flag, then
+/// pushes; a consumer pops and reads the flag.
+#[test]
+fn waiting_flag_producer_handshake() {
+    model(|| {
+        let ring = Arc::new(RingBuffer::new(1));
+        ring.push(0).unwrap();
+        let producer = {
+            let ring = ring.clone();
+            thread::spawn(move || {
+                ring.set_producers_waiting(true);
+                ring.try_push(1)
+            })
+        };
+        let (value, reported) = ring.pop_reporting_waiters().unwrap();
+        assert_eq!(value, 0);
+        let pushed = producer.join().unwrap();
+        assert!(pushed.is_ok() || reported, "lost wake-up: {pushed:?}");
+    });
+}
+
+/// Lowering and raising the flag never disturbs positions or the close.
+#[test]
+fn waiting_flag_races_with_close_and_len() {
+    model(|| {
+        let ring = Arc::new(RingBuffer::new(2));
+        let flagger = {
+            let ring = ring.clone();
+            thread::spawn(move || {
+                ring.set_consumers_waiting(true);
+                ring.set_producers_waiting(true);
+                ring.set_consumers_waiting(false);
+            })
+        };
+        let pushed = ring.try_push(1);
+        ring.close();
+        flagger.join().unwrap();
+        assert_eq!(pushed, Ok(()));
+        assert_eq!(ring.len(), 1);
+        assert_eq!(ring.try_pop(), Ok(1));
+        assert_eq!(ring.try_pop(), Err(PopError::Closed));
+        assert_eq!(ring.try_push(2), Err(PushError::Closed(2)));
+    });
+}
