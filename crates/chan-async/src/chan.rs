@@ -1,21 +1,25 @@
 //! The state every handle of one channel shares, and the operations on it.
 //!
 //! A channel is a [`RingBuffer`] (the messages), two counters (the handles),
-//! and three [`WaitQueue`]s: receivers waiting for a message, senders waiting
-//! for a free slot, and [`Closed`](crate::Closed) futures waiting for the
-//! close.
+//! and three [`WaitQueue`]s: receivers waiting for a message; senders waiting
+//! for a free slot, together with `Drained` futures waiting for the buffer to
+//! empty; and [`Closed`](crate::Closed) futures waiting for the close.
 //!
 //! # The fast path and its handshake
 //!
 //! A send that finds a free slot and a receive that finds a message take no
-//! lock. After its ring operation, each issues a `SeqCst` fence and reads the
-//! other direction's waiter count; only when it is non-zero does it lock that
-//! queue to wake one waiter. A waiter registers (under the lock), issues a
-//! `SeqCst` fence, and re-checks the ring before it sleeps. The two fences are
-//! totally ordered: if the waiter's comes first, the progress side reads a
-//! non-zero count and wakes it; if the progress side's comes first, the
-//! waiter's re-check sees the pushed message (or freed slot) and does not
-//! sleep. The loom model `register_recheck_wake` checks both orders.
+//! lock and issue no fence. While a queue has waiters it keeps the ring's
+//! waiting flag raised on the other side's position word (receivers' flag in
+//! `tail`, senders' in `head`); the push or pop reads that flag in the
+//! compare-and-swap it does anyway, and only when it is up does it lock the
+//! queue to wake a waiter. A waiter registers (raising the flag with an
+//! `AcqRel` read-modify-write if it is the first) and re-checks the ring
+//! before it sleeps. Both sides touch the same word, so its modification
+//! order decides: if the flag change comes first, the push reads it and wakes
+//! someone (and, acquiring it, finds the waiter's entry under the lock); if
+//! the push comes first, the flag change acquires it and the re-check sees
+//! the message. loom checks both orders (`register_recheck_wake_*` here, and
+//! `waiting_flag_*` in ringbuf-core).
 //!
 //! # Closing
 //!
@@ -29,8 +33,8 @@ use ringbuf_core::{PopError, PushError, RingBuffer};
 
 use crate::error::{TryRecvError, TrySendError};
 use crate::state::ChannelState;
-use crate::sync::{fence, AtomicBool, AtomicUsize, Ordering};
-use crate::waiters::WaitQueue;
+use crate::sync::{AtomicBool, AtomicUsize, Ordering};
+use crate::waiters::{Flag, NoFlag, WaitQueue};
 
 /// Shared by all handles of one channel through an `Arc`.
 ///
@@ -46,14 +50,32 @@ pub(crate) struct Chan<T> {
     receivers: AtomicUsize,
     /// Receivers waiting for a message.
     pub(crate) recv_waiters: WaitQueue,
-    /// Senders waiting for a free slot.
+    /// Senders waiting for a free slot (`Kind::One`), and `Drained` futures
+    /// waiting for the channel to be closed and empty (`Kind::All`: woken by
+    /// every pop while queued, they re-check).
     pub(crate) send_waiters: WaitQueue,
     /// The close, for `Closed` futures.
     pub(crate) close_event: CloseEvent,
-    /// `Drained` futures waiting for the channel to be closed and empty.
-    /// Woken by every pop while any is queued (they re-check), and by the
-    /// close.
-    pub(crate) drain_waiters: WaitQueue,
+}
+
+/// The receivers' queue flag: the ring's "consumers waiting" bit.
+#[derive(Debug)]
+pub(crate) struct RecvFlag<'a, T>(&'a RingBuffer<T>);
+
+impl<T> Flag for RecvFlag<'_, T> {
+    fn set(&self, waiting: bool) {
+        self.0.set_consumers_waiting(waiting);
+    }
+}
+
+/// The senders' queue flag: the ring's "producers waiting" bit.
+#[derive(Debug)]
+pub(crate) struct SendFlag<'a, T>(&'a RingBuffer<T>);
+
+impl<T> Flag for SendFlag<'_, T> {
+    fn set(&self, waiting: bool) {
+        self.0.set_producers_waiting(waiting);
+    }
 }
 
 /// The close as [`Closed`](crate::Closed) futures see it: a latch and its
@@ -90,14 +112,25 @@ impl<T> Chan<T> {
                 happened: AtomicBool::new(false),
                 waiters: WaitQueue::new(),
             },
-            drain_waiters: WaitQueue::new(),
         }
     }
 
+    /// The receivers' queue's flag.
+    pub(crate) fn recv_flag(&self) -> RecvFlag<'_, T> {
+        RecvFlag(&self.ring)
+    }
+
+    /// The senders' queue's flag.
+    pub(crate) fn send_flag(&self) -> SendFlag<'_, T> {
+        SendFlag(&self.ring)
+    }
+
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        match self.ring.try_push(value) {
-            Ok(()) => {
-                self.after_push();
+        match self.ring.push_reporting_waiters(value) {
+            Ok(receivers_waiting) => {
+                if receivers_waiting {
+                    self.recv_waiters.notify(1, &self.recv_flag());
+                }
                 Ok(())
             }
             Err(PushError::Full(value)) => Err(TrySendError::Full(value)),
@@ -106,9 +139,11 @@ impl<T> Chan<T> {
     }
 
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
-        match self.ring.try_pop() {
-            Ok(value) => {
-                self.after_pop(1);
+        match self.ring.pop_reporting_waiters() {
+            Ok((value, senders_waiting)) => {
+                if senders_waiting {
+                    self.send_waiters.notify(1, &self.send_flag());
+                }
                 Ok(value)
             }
             Err(PopError::Empty) => Err(TryRecvError::Empty),
@@ -117,19 +152,21 @@ impl<T> Chan<T> {
     }
 
     /// Moves up to `limit` messages into `buf`; wakes one sender per freed
-    /// slot with a single fence. `Err` only when nothing was moved.
+    /// slot with a single lock. `Err` only when nothing was moved.
     pub(crate) fn try_recv_many(
         &self,
         buf: &mut Vec<T>,
         limit: usize,
     ) -> Result<usize, TryRecvError> {
         let mut moved = 0;
+        let mut senders_waiting = false;
         let mut end = Ok(());
         while moved < limit {
-            match self.ring.try_pop() {
-                Ok(value) => {
+            match self.ring.pop_reporting_waiters() {
+                Ok((value, waiting)) => {
                     buf.push(value);
                     moved += 1;
+                    senders_waiting |= waiting;
                 }
                 Err(PopError::Empty) => {
                     end = Err(TryRecvError::Empty);
@@ -141,33 +178,13 @@ impl<T> Chan<T> {
                 }
             }
         }
+        if senders_waiting {
+            self.send_waiters.notify(moved, &self.send_flag());
+        }
         if moved > 0 {
-            self.after_pop(moved);
             return Ok(moved);
         }
         end.map(|()| 0)
-    }
-
-    /// A message was pushed: wake one waiting receiver, if any.
-    #[inline]
-    fn after_push(&self) {
-        // SeqCst: the progress half of the handshake; pairs with the fence
-        // at the end of `WaitQueue::register` (module docs).
-        fence(Ordering::SeqCst);
-        self.recv_waiters.notify(1);
-    }
-
-    /// `freed` slots were freed: wake as many waiting senders.
-    #[inline]
-    fn after_pop(&self, freed: usize) {
-        // SeqCst: as in `after_push`, for the senders' and drain queues.
-        fence(Ordering::SeqCst);
-        self.send_waiters.notify(freed);
-        if self.drain_waiters.waiting() > 0 {
-            if let Err(panic) = self.drain_waiters.notify_all() {
-                std::panic::resume_unwind(panic);
-            }
-        }
     }
 
     /// Closes the channel; `true` if this call did. Wakes every waiter.
@@ -183,10 +200,9 @@ impl<T> Chan<T> {
             // `notify_all` locks each queue even when it looks empty: a
             // waiter registering after that lock sees the close mark.
             let results = [
-                self.recv_waiters.notify_all(),
-                self.send_waiters.notify_all(),
-                self.close_event.waiters.notify_all(),
-                self.drain_waiters.notify_all(),
+                self.recv_waiters.notify_all(&self.recv_flag()),
+                self.send_waiters.notify_all(&self.send_flag()),
+                self.close_event.waiters.notify_all(&NoFlag),
             ];
             if let Some(Err(panic)) = results.into_iter().find(Result::is_err) {
                 std::panic::resume_unwind(panic);
@@ -261,7 +277,8 @@ impl<T> Chan<T> {
             while let Ok(value) = self.ring.try_pop() {
                 drop(value);
             }
-            if let Err(panic) = self.drain_waiters.notify_all() {
+            // `Drained` futures wait for exactly this.
+            if let Err(panic) = self.send_waiters.notify_all(&self.send_flag()) {
                 std::panic::resume_unwind(panic);
             }
         }

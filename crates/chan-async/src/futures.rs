@@ -11,9 +11,9 @@ use core::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
-use crate::chan::{Chan, CloseEvent};
+use crate::chan::{Chan, CloseEvent, RecvFlag, SendFlag};
 use crate::error::{SendError, TryRecvError, TrySendError};
-use crate::waiters::Waiter;
+use crate::waiters::{Kind, NoFlag, Waiter};
 
 pin_project! {
     /// The future of [`Sender::send`](crate::Sender::send): resolves to
@@ -28,7 +28,7 @@ pin_project! {
     /// Polling it again after it returned `Ready` panics.
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Send<'a, T> {
-        waiter: Waiter<'a>,
+        waiter: Waiter<'a, SendFlag<'a, T>>,
         chan: &'a Chan<T>,
         value: Option<T>,
     }
@@ -37,7 +37,7 @@ pin_project! {
 impl<'a, T> Send<'a, T> {
     pub(crate) fn new(chan: &'a Chan<T>, value: T) -> Self {
         Self {
-            waiter: Waiter::new(&chan.send_waiters),
+            waiter: Waiter::new(&chan.send_waiters, Kind::One, chan.send_flag()),
             chan,
             value: Some(value),
         }
@@ -84,7 +84,7 @@ pin_project! {
     /// to the next waiting receiver.
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Recv<'a, T> {
-        waiter: Waiter<'a>,
+        waiter: Waiter<'a, RecvFlag<'a, T>>,
         chan: &'a Chan<T>,
     }
 }
@@ -92,7 +92,7 @@ pin_project! {
 impl<'a, T> Recv<'a, T> {
     pub(crate) fn new(chan: &'a Chan<T>) -> Self {
         Self {
-            waiter: Waiter::new(&chan.recv_waiters),
+            waiter: Waiter::new(&chan.recv_waiters, Kind::One, chan.recv_flag()),
             chan,
         }
     }
@@ -133,7 +133,7 @@ pin_project! {
     /// returns their count.
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct RecvMany<'a, T> {
-        waiter: Waiter<'a>,
+        waiter: Waiter<'a, RecvFlag<'a, T>>,
         chan: &'a Chan<T>,
         buf: &'a mut Vec<T>,
         limit: usize,
@@ -143,7 +143,7 @@ pin_project! {
 impl<'a, T> RecvMany<'a, T> {
     pub(crate) fn new(chan: &'a Chan<T>, buf: &'a mut Vec<T>, limit: usize) -> Self {
         Self {
-            waiter: Waiter::new(&chan.recv_waiters),
+            waiter: Waiter::new(&chan.recv_waiters, Kind::One, chan.recv_flag()),
             chan,
             buf,
             limit,
@@ -183,7 +183,7 @@ pin_project! {
     /// going away.
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Closed<'a> {
-        waiter: Waiter<'a>,
+        waiter: Waiter<'a, NoFlag>,
         event: &'a CloseEvent,
     }
 }
@@ -191,7 +191,7 @@ pin_project! {
 impl<'a> Closed<'a> {
     pub(crate) fn new(event: &'a CloseEvent) -> Self {
         Self {
-            waiter: Waiter::new(&event.waiters),
+            waiter: Waiter::new(&event.waiters, Kind::All, NoFlag),
             event,
         }
     }
@@ -219,43 +219,32 @@ pin_project! {
     /// accepted before the close has been received (or dropped because no
     /// receiver is left).
     #[must_use = "futures do nothing unless you `.await` or poll them"]
-    pub struct Drained<'a> {
-        waiter: Waiter<'a>,
-        is_drained: &'a dyn IsDrained,
+    pub struct Drained<'a, T> {
+        waiter: Waiter<'a, SendFlag<'a, T>>,
+        chan: &'a Chan<T>,
     }
 }
 
-/// The one question a [`Drained`] future asks, without the message type.
-pub(crate) trait IsDrained: Sync {
-    fn is_drained(&self) -> bool;
-}
-
-impl<T: core::marker::Send> IsDrained for Chan<T> {
-    fn is_drained(&self) -> bool {
-        Chan::is_drained(self)
-    }
-}
-
-impl<'a> Drained<'a> {
-    pub(crate) fn new<T: core::marker::Send>(chan: &'a Chan<T>) -> Self {
+impl<'a, T> Drained<'a, T> {
+    pub(crate) fn new(chan: &'a Chan<T>) -> Self {
         Self {
-            waiter: Waiter::new(&chan.drain_waiters),
-            is_drained: chan,
+            waiter: Waiter::new(&chan.send_waiters, Kind::All, chan.send_flag()),
+            chan,
         }
     }
 }
 
-impl Future for Drained<'_> {
+impl<T> Future for Drained<'_, T> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.project();
-        let chan = *this.is_drained;
+        let chan = *this.chan;
         this.waiter.poll(cx, || chan.is_drained().then_some(()))
     }
 }
 
-impl fmt::Debug for Drained<'_> {
+impl<T> fmt::Debug for Drained<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Drained").finish_non_exhaustive()
     }

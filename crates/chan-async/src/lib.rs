@@ -118,5 +118,5 @@ fn _assert_auto_traits() {
     send::<Recv<'static, NotSync>>();
     send::<RecvMany<'static, NotSync>>();
     send::<Closed<'static>>();
-    send::<Drained<'static>>();
+    send::<Drained<'static, NotSync>>();
 }

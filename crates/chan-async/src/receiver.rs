@@ -8,7 +8,7 @@ use crate::error::TryRecvError;
 use crate::futures::{recv_attempt, Recv, RecvMany};
 use crate::queries::impl_queries;
 use crate::sync::Arc;
-use crate::waiters::WaitKey;
+use crate::waiters::{Kind, WaitKey};
 
 /// The receiving half of a channel. Clone it to share the work among several
 /// consumers: each message goes to exactly one of them. The channel closes
@@ -148,8 +148,13 @@ impl<T> futures_core::Stream for Receiver<T> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
         let chan = &*this.chan;
-        chan.recv_waiters
-            .poll(&mut this.stream_key, cx, || recv_attempt(chan))
+        chan.recv_waiters.poll(
+            &mut this.stream_key,
+            cx,
+            Kind::One,
+            &chan.recv_flag(),
+            || recv_attempt(chan),
+        )
     }
 }
 
@@ -162,7 +167,9 @@ impl<T> Clone for Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        self.chan.recv_waiters.cancel(&mut self.stream_key);
+        let chan = &*self.chan;
+        chan.recv_waiters
+            .cancel(&mut self.stream_key, &chan.recv_flag());
         self.chan.remove_receiver();
     }
 }

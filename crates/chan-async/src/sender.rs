@@ -7,7 +7,7 @@ use core::task::{Context, Poll};
 use crate::futures::{Closed, Drained, Send};
 use crate::queries::impl_queries;
 use crate::sync::Arc;
-use crate::waiters::WaitKey;
+use crate::waiters::{Kind, WaitKey};
 
 /// The sending half of a channel. Clone it to send from several tasks or
 /// threads; the channel closes when the last `Sender` is dropped (receivers
@@ -138,8 +138,13 @@ impl<T> Sender<T> {
     /// ```
     pub fn poll_drained(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let chan = &*self.chan;
-        chan.drain_waiters
-            .poll(&mut self.drain_key, cx, || chan.is_drained().then_some(()))
+        chan.send_waiters.poll(
+            &mut self.drain_key,
+            cx,
+            Kind::All,
+            &chan.send_flag(),
+            || chan.is_drained().then_some(()),
+        )
     }
 
     /// Waits until the channel is closed, by any handle, or because every
@@ -158,7 +163,7 @@ impl<T> Sender<T> {
     }
 }
 
-impl<T: core::marker::Send> Sender<T> {
+impl<T> Sender<T> {
     /// Waits until the channel is closed and empty: every message accepted
     /// before the close has been received, or dropped because the last
     /// receiver went away. Resolves at once if that is already so; while
@@ -178,7 +183,7 @@ impl<T: core::marker::Send> Sender<T> {
     /// consumer.await.unwrap();
     /// # });
     /// ```
-    pub fn drained(&self) -> Drained<'_> {
+    pub fn drained(&self) -> Drained<'_, T> {
         Drained::new(&self.chan)
     }
 }
@@ -194,7 +199,9 @@ impl<T> Clone for Sender<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        self.chan.drain_waiters.cancel(&mut self.drain_key);
+        let chan = &*self.chan;
+        chan.send_waiters
+            .cancel(&mut self.drain_key, &chan.send_flag());
         self.chan.remove_sender();
     }
 }

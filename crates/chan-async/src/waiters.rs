@@ -2,7 +2,7 @@
 //!
 //! A waiter owns exactly one entry of a [`WaitQueue`] while it waits,
 //! identified by a [`WaitKey`]. The entries live in a slab (a `Vec` with a
-//! free list) linked into a FIFO list by index, so a wait allocates nothing
+//! free list) linked into FIFO lists by index, so a wait allocates nothing
 //! once the slab has grown to the largest number of simultaneous waiters, and
 //! no `unsafe` is needed: keys stay valid because only their owner frees them.
 //!
@@ -14,13 +14,19 @@
 //! 2. **A wake is never swallowed.** [`WaitQueue::notify`] moves the oldest
 //!    entry to `Notified`; if its owner is dropped before using the wake,
 //!    [`WaitQueue::cancel`] passes the wake on to the next waiter.
-//! 3. **Register, then re-check.** `register` ends with a `SeqCst` fence, and
-//!    so must every operation that makes progress before it calls `notify`
-//!    (see [`crate::chan`]): whichever fence comes first in the single total
-//!    order of `SeqCst` fences, the other side sees its partner's write. Either
-//!    the re-check after registering sees the progress, or the notifier sees
-//!    the registration. That is why `notify` may skip the lock when
-//!    [`WaitQueue::waiting`] reads 0.
+//! 3. **Register, then re-check.** While a queue is non-empty it keeps a
+//!    [`Flag`] raised: the ring buffer's waiting bit on the other side's
+//!    position word. The push (pop) that makes progress reads that bit in the
+//!    compare-and-swap it does anyway, so either it sees the flag and wakes a
+//!    waiter, or the flag change acquired it and the waiter's re-check sees
+//!    the progress (the handshake is argued, and loom-checked, in
+//!    `ringbuf-core`). The fast path therefore takes no lock and issues no
+//!    fence when nobody waits.
+//!
+//! Two kinds of waiters share a queue: [`Kind::One`] waiters (sends,
+//! receives) are woken one per event, first come first served; [`Kind::All`]
+//! waiters (`Drained`, which waits for the buffer to empty) are woken by
+//! every event and re-check.
 //!
 //! Wakers are woken, and replaced wakers dropped, only after the lock is
 //! released: a waker may run arbitrary code, re-enter the channel, or panic.
@@ -29,7 +35,7 @@ use std::any::Any;
 use std::panic::AssertUnwindSafe;
 use std::task::{Context, Poll, Waker};
 
-use crate::sync::{fence, AtomicUsize, Mutex, Ordering};
+use crate::sync::Mutex;
 
 /// A waiter's entry in a [`WaitQueue`], if it has one. Owned by the waiting
 /// future (or thread); must be given back with [`WaitQueue::complete`] or
@@ -37,14 +43,31 @@ use crate::sync::{fence, AtomicUsize, Mutex, Ordering};
 #[derive(Debug, Default)]
 pub(crate) struct WaitKey(Option<usize>);
 
-/// A FIFO queue of waiters behind a mutex, with a lock-free "anyone waiting?"
-/// check.
+/// Where a queue announces "I have waiters" to the lock-free fast path.
+/// Called with the queue's lock held, whenever the answer changes.
+pub(crate) trait Flag {
+    fn set(&self, waiting: bool);
+}
+
+/// For queues woken only under their lock (the close), which need no flag.
+pub(crate) struct NoFlag;
+
+impl Flag for NoFlag {
+    fn set(&self, _: bool) {}
+}
+
+/// How a waiter wants to be woken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// One waiter per event, oldest first: a message or a slot is for one.
+    One = 0,
+    /// Every waiter on every event: a condition each re-checks.
+    All = 1,
+}
+
+/// A FIFO queue of waiters behind a mutex.
 #[derive(Debug)]
 pub(crate) struct WaitQueue {
-    /// The number of entries in state `Waiting`. Written only under `list`'s
-    /// lock; read without it (`Relaxed`) by `notify` after the caller's
-    /// `SeqCst` fence, as the module documentation argues.
-    waiting: AtomicUsize,
     list: Mutex<WaitList>,
 }
 
@@ -54,31 +77,52 @@ const NIL: usize = usize::MAX;
 /// Retries of an operation, with growing CPU pause hints between them,
 /// before a waiter registers (`WaitQueue::poll`). None under loom, whose
 /// models explore registration, not spinning.
-const SPIN_ROUNDS: u32 = if cfg!(chan_loom) { 0 } else { 5 };
+fn spin_rounds() -> u32 {
+    if cfg!(chan_loom) {
+        0
+    } else {
+        5
+    }
+}
+
+/// Entries a queue's slab has room for when the channel is created.
+const INITIAL_ENTRIES: usize = 4;
 
 /// Wakers taken per lock acquisition by a multi-wake, then woken unlocked.
 const WAKE_BATCH: usize = 32;
 
-/// The slab of entries and the FIFO list threaded through it.
+/// The payload of a waker's panic, held until every waiter has been woken.
+pub(crate) type WakerPanic = Box<dyn Any + core::marker::Send>;
+
+/// The slab of entries and the FIFO lists threaded through it.
 ///
 /// # Invariants
 ///
-/// - `head`..`tail` links, through `prev`/`next`, exactly the entries in state
-///   `Waiting`, oldest first; `len` counts them.
+/// - `fifos[kind]` links, through `prev`/`next`, exactly the entries of that
+///   kind in state `Waiting`, oldest first.
 /// - `free` links, through `next`, exactly the entries in state `Free`.
 /// - A `Waiting` entry has a waker; `Notified` and `Free` entries have none.
+/// - `flagged` is what the queue's [`Flag`] was last set to; it equals
+///   "some entry is `Waiting`" whenever the lock is released.
 #[derive(Debug)]
 struct WaitList {
     entries: Vec<Entry>,
+    fifos: [Fifo; 2],
+    free: usize,
+    flagged: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Fifo {
     head: usize,
     tail: usize,
     len: usize,
-    free: usize,
 }
 
 #[derive(Debug)]
 struct Entry {
     state: State,
+    kind: Kind,
     waker: Option<Waker>,
     prev: usize,
     next: usize,
@@ -96,25 +140,24 @@ enum State {
 
 impl WaitQueue {
     pub(crate) fn new() -> Self {
+        let empty = Fifo {
+            head: NIL,
+            tail: NIL,
+            len: 0,
+        };
         Self {
-            waiting: AtomicUsize::new(0),
             list: Mutex::new(WaitList {
-                entries: Vec::new(),
-                head: NIL,
-                tail: NIL,
-                len: 0,
+                // Room for a few waiters up front, so the first waits of a
+                // fresh channel do not allocate either.
+                entries: Vec::with_capacity(INITIAL_ENTRIES),
+                fifos: [empty; 2],
                 free: NIL,
+                flagged: false,
             }),
         }
     }
 
-    /// The number of queued waiters, read without the lock. Meaningful for a
-    /// skip-the-lock decision only after a `SeqCst` fence (module docs).
-    pub(crate) fn waiting(&self) -> usize {
-        self.waiting.load(Ordering::Relaxed)
-    }
-
-    /// Queues the owner of `key` to be woken through `waker`, then fences.
+    /// Queues the owner of `key` to be woken through `waker`.
     ///
     /// A first call queues a new entry at the back. A later call while still
     /// queued only refreshes the waker (so the newest one is woken). A call
@@ -124,12 +167,12 @@ impl WaitQueue {
     ///
     /// The caller must re-check its condition after this returns, before it
     /// goes to sleep.
-    pub(crate) fn register(&self, key: &mut WaitKey, waker: &Waker) {
+    pub(crate) fn register(&self, key: &mut WaitKey, waker: &Waker, kind: Kind, flag: &impl Flag) {
         let replaced = {
             let mut list = self.list.lock();
             let replaced = match key.0 {
                 None => {
-                    key.0 = Some(list.push_back(waker.clone()));
+                    key.0 = Some(list.push_back(kind, waker.clone()));
                     None
                 }
                 Some(index) => match list.entries[index].state {
@@ -147,18 +190,15 @@ impl WaitQueue {
                     State::Free => unreachable!("a wait key outlived its entry"),
                 },
             };
-            self.waiting.store(list.len, Ordering::Relaxed);
+            list.sync_flag(flag);
             replaced
         };
         drop(replaced);
-        // SeqCst: the registration half of the handshake. Pairs with the
-        // fence in `Chan::after_push` / `after_pop` / `close` that precedes
-        // their `waiting()` read: one of the two sides sees the other.
-        fence(Ordering::SeqCst);
     }
 
-    /// The one waiting loop of every future in the crate: try, and if that
-    /// did not finish, register, then try again before returning `Pending`.
+    /// The one waiting loop of every future in the crate: try, spin briefly,
+    /// and if that did not finish, register, then try again before returning
+    /// `Pending`.
     ///
     /// `attempt` returns `Some` when the operation finished (successfully or
     /// because the channel closed) and `None` when it must wait. On `Some`,
@@ -167,28 +207,32 @@ impl WaitQueue {
         &self,
         key: &mut WaitKey,
         cx: &mut Context<'_>,
+        kind: Kind,
+        flag: &impl Flag,
         mut attempt: impl FnMut() -> Option<R>,
     ) -> Poll<R> {
-        // Try, then spin briefly before paying for a registration and a
-        // wake-up: the other side, running on another core, often frees a
-        // slot or publishes a message within a few hundred nanoseconds.
-        // Bounded: at most `SPIN_ROUNDS` retries and 2^SPIN_ROUNDS - 1 CPU
-        // pause hints in all, well under a microsecond. Never a yield loop.
-        for round in 0..=SPIN_ROUNDS {
+        // Spin briefly before paying for a registration and a wake-up: the
+        // other side, running on another core, often frees a slot or
+        // publishes a message within a few hundred nanoseconds. Bounded: at
+        // most 5 retries and 31 CPU pause hints in
+        // all, well under a microsecond. Never a yield loop.
+        if let Some(done) = attempt() {
+            self.complete(key, flag);
+            return Poll::Ready(done);
+        }
+        for round in 0..spin_rounds() {
+            for _ in 0..1u32 << round {
+                core::hint::spin_loop();
+            }
             if let Some(done) = attempt() {
-                self.complete(key);
+                self.complete(key, flag);
                 return Poll::Ready(done);
             }
-            if round < SPIN_ROUNDS {
-                for _ in 0..1u32 << round {
-                    core::hint::spin_loop();
-                }
-            }
         }
-        self.register(key, cx.waker());
+        self.register(key, cx.waker(), kind, flag);
         match attempt() {
             Some(done) => {
-                self.complete(key);
+                self.complete(key, flag);
                 Poll::Ready(done)
             }
             None => Poll::Pending,
@@ -198,12 +242,12 @@ impl WaitQueue {
     /// The owner of `key` got what it waited for (or gave up because the
     /// channel closed): frees the entry. A notification it received counts
     /// as used. Takes no lock when the owner never registered.
-    pub(crate) fn complete(&self, key: &mut WaitKey) {
+    pub(crate) fn complete(&self, key: &mut WaitKey, flag: &impl Flag) {
         if let Some(index) = key.0.take() {
             let waker = {
                 let mut list = self.list.lock();
                 let (_, waker) = list.remove(index);
-                self.waiting.store(list.len, Ordering::Relaxed);
+                list.sync_flag(flag);
                 waker
             };
             drop(waker);
@@ -212,14 +256,20 @@ impl WaitQueue {
 
     /// The owner of `key` stops waiting without using what it waited for
     /// (its future was dropped): frees the entry and, if it had already been
-    /// notified, wakes the next waiter in its place so the wake is not lost.
-    pub(crate) fn cancel(&self, key: &mut WaitKey) {
+    /// notified of a message or slot, wakes the next waiter in its place so
+    /// the wake is not lost.
+    pub(crate) fn cancel(&self, key: &mut WaitKey, flag: &impl Flag) {
         if let Some(index) = key.0.take() {
             let (own, forwarded) = {
                 let mut list = self.list.lock();
+                let kind = list.entries[index].kind;
                 let (notified, own) = list.remove(index);
-                let forwarded = if notified { list.pop_front() } else { None };
-                self.waiting.store(list.len, Ordering::Relaxed);
+                let forwarded = if notified && kind == Kind::One {
+                    list.pop_front(Kind::One)
+                } else {
+                    None
+                };
+                list.sync_flag(flag);
                 (own, forwarded)
             };
             drop(own);
@@ -229,21 +279,15 @@ impl WaitQueue {
         }
     }
 
-    /// Wakes up to `count` waiters, oldest first.
-    ///
-    /// The caller must have made its progress visible and issued a `SeqCst`
-    /// fence before calling; then a zero [`waiting`](Self::waiting) proves
-    /// nobody can be asleep on that progress, and no lock is taken.
+    /// Wakes up to `count` [`Kind::One`] waiters, oldest first, and every
+    /// [`Kind::All`] waiter. Called when a push (pop) reported the flag.
     ///
     /// # Panics
     ///
     /// If a waker panics: the other waiters are still woken first, then the
     /// first panic resumes.
-    pub(crate) fn notify(&self, count: usize) {
-        if count == 0 || self.waiting() == 0 {
-            return;
-        }
-        if let Err(panic) = self.wake_locked(count) {
+    pub(crate) fn notify(&self, count: usize, flag: &impl Flag) {
+        if let Err(panic) = self.wake_locked(count, flag) {
             std::panic::resume_unwind(panic);
         }
     }
@@ -253,25 +297,31 @@ impl WaitQueue {
     ///
     /// Every waiter is woken even if some wakers panic; the first panic is
     /// returned for the caller to resume once its own work is done.
-    pub(crate) fn notify_all(&self) -> Result<(), WakerPanic> {
-        self.wake_locked(usize::MAX)
+    pub(crate) fn notify_all(&self, flag: &impl Flag) -> Result<(), WakerPanic> {
+        self.wake_locked(usize::MAX, flag)
     }
 
-    fn wake_locked(&self, mut count: usize) -> Result<(), WakerPanic> {
+    fn wake_locked(&self, mut count: usize, flag: &impl Flag) -> Result<(), WakerPanic> {
         let mut first_panic = Ok(());
-        while count > 0 {
+        loop {
             let mut batch: [Option<Waker>; WAKE_BATCH] = Default::default();
             let mut taken = 0;
             let more = {
                 let mut list = self.list.lock();
-                while taken < WAKE_BATCH && count > 0 {
-                    let Some(waker) = list.pop_front() else { break };
+                while taken < WAKE_BATCH {
+                    let mut next = None;
+                    if count > 0 {
+                        next = list.pop_front(Kind::One);
+                        count -= usize::from(next.is_some());
+                    }
+                    let Some(waker) = next.or_else(|| list.pop_front(Kind::All)) else {
+                        break;
+                    };
                     batch[taken] = Some(waker);
                     taken += 1;
-                    count -= 1;
                 }
-                self.waiting.store(list.len, Ordering::Relaxed);
-                list.len > 0
+                list.sync_flag(flag);
+                taken == WAKE_BATCH
             };
             for waker in batch.iter_mut().take(taken).filter_map(Option::take) {
                 // A waker is foreign code: if one panics, the others must
@@ -282,28 +332,29 @@ impl WaitQueue {
                 }
             }
             if !more {
-                break;
+                return first_panic;
             }
         }
-        first_panic
     }
 }
 
-/// The payload of a waker's panic, held until every waiter has been woken.
-pub(crate) type WakerPanic = Box<dyn Any + core::marker::Send>;
-
-/// A [`WaitKey`] tied to its queue, as the futures hold it: dropping it
-/// before completion cancels the wait (forwarding an unused wake).
+/// A [`WaitKey`] tied to its queue, kind and flag, as the futures hold it:
+/// dropping it before completion cancels the wait (forwarding an unused
+/// wake).
 #[derive(Debug)]
-pub(crate) struct Waiter<'a> {
+pub(crate) struct Waiter<'a, F: Flag> {
     queue: &'a WaitQueue,
+    kind: Kind,
+    flag: F,
     key: WaitKey,
 }
 
-impl<'a> Waiter<'a> {
-    pub(crate) fn new(queue: &'a WaitQueue) -> Self {
+impl<'a, F: Flag> Waiter<'a, F> {
+    pub(crate) fn new(queue: &'a WaitQueue, kind: Kind, flag: F) -> Self {
         Self {
             queue,
+            kind,
+            flag,
             key: WaitKey::default(),
         }
     }
@@ -314,22 +365,33 @@ impl<'a> Waiter<'a> {
         cx: &mut Context<'_>,
         attempt: impl FnMut() -> Option<R>,
     ) -> Poll<R> {
-        self.queue.poll(&mut self.key, cx, attempt)
+        self.queue
+            .poll(&mut self.key, cx, self.kind, &self.flag, attempt)
     }
 }
 
-impl Drop for Waiter<'_> {
+impl<F: Flag> Drop for Waiter<'_, F> {
     fn drop(&mut self) {
-        self.queue.cancel(&mut self.key);
+        self.queue.cancel(&mut self.key, &self.flag);
     }
 }
 
 impl WaitList {
-    /// Queues a new entry at the back and returns its index.
-    fn push_back(&mut self, waker: Waker) -> usize {
+    /// Raises or lowers `flag` if "some entry is waiting" changed.
+    fn sync_flag(&mut self, flag: &impl Flag) {
+        let waiting = self.fifos[0].len + self.fifos[1].len > 0;
+        if waiting != self.flagged {
+            flag.set(waiting);
+            self.flagged = waiting;
+        }
+    }
+
+    /// Queues a new entry at the back of its kind's list; returns its index.
+    fn push_back(&mut self, kind: Kind, waker: Waker) -> usize {
         let index = if self.free == NIL {
             self.entries.push(Entry {
                 state: State::Free,
+                kind,
                 waker: None,
                 prev: NIL,
                 next: NIL,
@@ -340,40 +402,50 @@ impl WaitList {
             self.free = self.entries[index].next;
             index
         };
+        let fifo = &mut self.fifos[kind as usize];
+        let tail = fifo.tail;
+        fifo.tail = index;
+        if tail == NIL {
+            fifo.head = index;
+        }
+        fifo.len += 1;
+        if tail != NIL {
+            self.entries[tail].next = index;
+        }
         let entry = &mut self.entries[index];
         entry.state = State::Waiting;
+        entry.kind = kind;
         entry.waker = Some(waker);
-        entry.prev = self.tail;
+        entry.prev = tail;
         entry.next = NIL;
-        match self.tail {
-            NIL => self.head = index,
-            tail => self.entries[tail].next = index,
-        }
-        self.tail = index;
-        self.len += 1;
         index
     }
 
-    /// Queues the `Notified` entry `index` again, at the front.
+    /// Queues the `Notified` entry `index` again, at the front of its list.
     fn push_front(&mut self, index: usize, waker: Waker) {
+        let kind = self.entries[index].kind;
+        let fifo = &mut self.fifos[kind as usize];
+        let head = fifo.head;
+        fifo.head = index;
+        if head == NIL {
+            fifo.tail = index;
+        }
+        fifo.len += 1;
+        if head != NIL {
+            self.entries[head].prev = index;
+        }
         let entry = &mut self.entries[index];
         debug_assert_eq!(entry.state, State::Notified);
         entry.state = State::Waiting;
         entry.waker = Some(waker);
         entry.prev = NIL;
-        entry.next = self.head;
-        match self.head {
-            NIL => self.tail = index,
-            head => self.entries[head].prev = index,
-        }
-        self.head = index;
-        self.len += 1;
+        entry.next = head;
     }
 
-    /// Takes the oldest waiting entry off the queue, marks it `Notified` and
-    /// returns its waker.
-    fn pop_front(&mut self) -> Option<Waker> {
-        let index = self.head;
+    /// Takes the oldest waiting entry of `kind` off its list, marks it
+    /// `Notified` and returns its waker.
+    fn pop_front(&mut self, kind: Kind) -> Option<Waker> {
+        let index = self.fifos[kind as usize].head;
         if index == NIL {
             return None;
         }
@@ -397,29 +469,34 @@ impl WaitList {
         (state == State::Notified, entry.waker.take())
     }
 
-    /// Unlinks the `Waiting` entry `index` from the FIFO list.
+    /// Unlinks the `Waiting` entry `index` from its list.
     fn unlink(&mut self, index: usize) {
-        let (prev, next) = {
+        let (prev, next, kind) = {
             let entry = &self.entries[index];
             debug_assert_eq!(entry.state, State::Waiting);
-            (entry.prev, entry.next)
+            (entry.prev, entry.next, entry.kind)
         };
-        match prev {
-            NIL => self.head = next,
-            prev => self.entries[prev].next = next,
+        let fifo = &mut self.fifos[kind as usize];
+        if prev == NIL {
+            fifo.head = next;
         }
-        match next {
-            NIL => self.tail = prev,
-            next => self.entries[next].prev = prev,
+        if next == NIL {
+            fifo.tail = prev;
         }
-        self.len -= 1;
+        fifo.len -= 1;
+        if prev != NIL {
+            self.entries[prev].next = next;
+        }
+        if next != NIL {
+            self.entries[next].prev = prev;
+        }
     }
 }
 
 #[cfg(all(test, not(chan_loom)))]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize as StdAtomicUsize;
+    use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering};
     use std::sync::Arc as StdArc;
     use std::task::Wake;
 
@@ -437,6 +514,57 @@ mod tests {
     fn wakes(counter: &Counter) -> usize {
         counter.0.load(Ordering::SeqCst)
     }
+    fn waiting(queue: &WaitQueue) -> usize {
+        let list = queue.list.lock();
+        list.fifos[0].len + list.fifos[1].len
+    }
+
+    /// A flag that records every change.
+    #[derive(Default)]
+    struct Recorder(std::cell::RefCell<Vec<bool>>);
+    impl Flag for Recorder {
+        fn set(&self, waiting: bool) {
+            self.0.borrow_mut().push(waiting);
+        }
+    }
+
+    #[test]
+    fn flag_follows_whether_anyone_waits() {
+        let queue = WaitQueue::new();
+        let flag = Recorder::default();
+        let (_, waker) = counter();
+        let (mut a, mut b) = (WaitKey::default(), WaitKey::default());
+        queue.register(&mut a, &waker, Kind::One, &flag);
+        queue.register(&mut b, &waker, Kind::One, &flag);
+        assert_eq!(*flag.0.borrow(), [true], "raised once, by the first");
+        queue.notify(1, &flag);
+        assert_eq!(*flag.0.borrow(), [true], "b still waits");
+        queue.cancel(&mut b, &flag);
+        assert_eq!(*flag.0.borrow(), [true, false], "lowered by the last");
+        queue.register(&mut a, &waker, Kind::One, &flag); // woken, found nothing
+        assert_eq!(*flag.0.borrow(), [true, false, true]);
+        queue.complete(&mut a, &flag);
+        assert_eq!(*flag.0.borrow(), [true, false, true, false]);
+    }
+
+    #[test]
+    fn all_kind_waiters_wake_on_every_notify_without_taking_a_turn() {
+        let queue = WaitQueue::new();
+        let (drainer, drainer_waker) = counter();
+        let (sender, sender_waker) = counter();
+        let (mut d, mut s) = (WaitKey::default(), WaitKey::default());
+        queue.register(&mut d, &drainer_waker, Kind::All, &NoFlag);
+        queue.register(&mut s, &sender_waker, Kind::One, &NoFlag);
+        queue.notify(1, &NoFlag);
+        assert_eq!((wakes(&drainer), wakes(&sender)), (1, 1));
+        // A dropped `All` waiter forwards nothing: it never took a turn.
+        queue.register(&mut d, &drainer_waker, Kind::All, &NoFlag);
+        queue.notify(0, &NoFlag);
+        assert_eq!(wakes(&drainer), 2);
+        queue.cancel(&mut d, &NoFlag);
+        queue.complete(&mut s, &NoFlag);
+        assert_eq!(wakes(&sender), 1);
+    }
 
     #[test]
     fn re_registering_refreshes_instead_of_queueing_twice() {
@@ -444,18 +572,18 @@ mod tests {
         let (first, first_waker) = counter();
         let (second, second_waker) = counter();
         let mut key = WaitKey::default();
-        queue.register(&mut key, &first_waker);
-        queue.register(&mut key, &first_waker);
-        queue.register(&mut key, &second_waker);
-        assert_eq!(queue.waiting(), 1);
-        queue.notify(1);
+        queue.register(&mut key, &first_waker, Kind::One, &NoFlag);
+        queue.register(&mut key, &first_waker, Kind::One, &NoFlag);
+        queue.register(&mut key, &second_waker, Kind::One, &NoFlag);
+        assert_eq!(waiting(&queue), 1);
+        queue.notify(1, &NoFlag);
         assert_eq!(
             (wakes(&first), wakes(&second)),
             (0, 1),
             "newest waker woken"
         );
-        assert_eq!(queue.waiting(), 0);
-        queue.complete(&mut key);
+        assert_eq!(waiting(&queue), 0);
+        queue.complete(&mut key, &NoFlag);
     }
 
     #[test]
@@ -464,16 +592,16 @@ mod tests {
         let counters: Vec<_> = (0..3).map(|_| counter()).collect();
         let mut keys: Vec<WaitKey> = (0..3).map(|_| WaitKey::default()).collect();
         for (key, (_, waker)) in keys.iter_mut().zip(&counters) {
-            queue.register(key, waker);
+            queue.register(key, waker, Kind::One, &NoFlag);
         }
-        queue.notify(1);
+        queue.notify(1, &NoFlag);
         let woken: Vec<usize> = counters.iter().map(|(c, _)| wakes(c)).collect();
         assert_eq!(woken, [1, 0, 0]);
-        queue.notify(2);
+        queue.notify(2, &NoFlag);
         let woken: Vec<usize> = counters.iter().map(|(c, _)| wakes(c)).collect();
         assert_eq!(woken, [1, 1, 1]);
         for key in &mut keys {
-            queue.complete(key);
+            queue.complete(key, &NoFlag);
         }
     }
 
@@ -483,13 +611,13 @@ mod tests {
         let (first, first_waker) = counter();
         let (second, second_waker) = counter();
         let (mut a, mut b) = (WaitKey::default(), WaitKey::default());
-        queue.register(&mut a, &first_waker);
-        queue.register(&mut b, &second_waker);
-        queue.notify(1);
+        queue.register(&mut a, &first_waker, Kind::One, &NoFlag);
+        queue.register(&mut b, &second_waker, Kind::One, &NoFlag);
+        queue.notify(1, &NoFlag);
         assert_eq!(wakes(&first), 1);
-        queue.cancel(&mut a);
+        queue.cancel(&mut a, &NoFlag);
         assert_eq!(wakes(&second), 1, "the unused wake passed on");
-        queue.complete(&mut b);
+        queue.complete(&mut b, &NoFlag);
     }
 
     #[test]
@@ -498,13 +626,13 @@ mod tests {
         let (first, first_waker) = counter();
         let (second, second_waker) = counter();
         let (mut a, mut b) = (WaitKey::default(), WaitKey::default());
-        queue.register(&mut a, &first_waker);
-        queue.register(&mut b, &second_waker);
-        queue.cancel(&mut a);
+        queue.register(&mut a, &first_waker, Kind::One, &NoFlag);
+        queue.register(&mut b, &second_waker, Kind::One, &NoFlag);
+        queue.cancel(&mut a, &NoFlag);
         assert_eq!((wakes(&first), wakes(&second)), (0, 0));
-        queue.notify(1);
+        queue.notify(1, &NoFlag);
         assert_eq!(wakes(&second), 1);
-        queue.complete(&mut b);
+        queue.complete(&mut b, &NoFlag);
     }
 
     #[test]
@@ -513,14 +641,14 @@ mod tests {
         let (first, first_waker) = counter();
         let (second, second_waker) = counter();
         let (mut a, mut b) = (WaitKey::default(), WaitKey::default());
-        queue.register(&mut a, &first_waker);
-        queue.register(&mut b, &second_waker);
-        queue.notify(1);
-        queue.register(&mut a, &first_waker); // woken, found nothing
-        queue.notify(1);
+        queue.register(&mut a, &first_waker, Kind::One, &NoFlag);
+        queue.register(&mut b, &second_waker, Kind::One, &NoFlag);
+        queue.notify(1, &NoFlag);
+        queue.register(&mut a, &first_waker, Kind::One, &NoFlag); // woken, found nothing
+        queue.notify(1, &NoFlag);
         assert_eq!((wakes(&first), wakes(&second)), (2, 0));
-        queue.complete(&mut a);
-        queue.complete(&mut b);
+        queue.complete(&mut a, &NoFlag);
+        queue.complete(&mut b, &NoFlag);
     }
 
     #[test]
@@ -529,8 +657,8 @@ mod tests {
         let (_, waker) = counter();
         for _ in 0..100 {
             let mut key = WaitKey::default();
-            queue.register(&mut key, &waker);
-            queue.complete(&mut key);
+            queue.register(&mut key, &waker, Kind::One, &NoFlag);
+            queue.complete(&mut key, &NoFlag);
         }
         assert_eq!(queue.list.lock().entries.len(), 1);
     }
@@ -543,13 +671,13 @@ mod tests {
             .map(|_| WaitKey::default())
             .collect();
         for key in &mut keys {
-            queue.register(key, &waker);
+            queue.register(key, &waker, Kind::One, &NoFlag);
         }
-        queue.notify_all().unwrap();
+        queue.notify_all(&NoFlag).unwrap();
         assert_eq!(wakes(&count), keys.len());
-        assert_eq!(queue.waiting(), 0);
+        assert_eq!(waiting(&queue), 0);
         for key in &mut keys {
-            queue.complete(key);
+            queue.complete(key, &NoFlag);
         }
     }
 }

@@ -1,8 +1,14 @@
 //! Loom models of the channel's concurrency protocol.
 //!
 //! Run with `cargo xtask loom` (`RUSTFLAGS="--cfg chan_loom"`, preemptions
-//! bounded by `LOOM_MAX_PREEMPTIONS`, 2 by default here). A lost wake-up shows
-//! up as a deadlock in `block_on`, which loom reports as a failure.
+//! bounded by `LOOM_MAX_PREEMPTIONS`, 2 by default here).
+//!
+//! Lost wake-ups are checked with hand-polled futures and wakers that record
+//! being woken, not with `loom::future::block_on`: that one allows spurious
+//! wake-ups, so it would quietly re-poll past a lost wake. And every model
+//! that checks a wake keeps a spare sender (or receiver) alive, so the last
+//! handle's drop, which closes the channel and wakes everyone, cannot hide a
+//! missing wake.
 #![cfg(chan_loom)]
 
 use std::future::Future;
@@ -58,12 +64,26 @@ impl Drop for Counted {
 fn register_recheck_wake_receiver() {
     // A receiver that finds the channel empty registers and re-checks while
     // a sender pushes: either the re-check sees the message or the sender
-    // sees the waiter. Otherwise `block_on` deadlocks.
+    // sees the waiter and wakes it.
     model(|| {
         let (tx, rx) = channel(1);
+        let keep = tx.clone();
         let sender = thread::spawn(move || tx.try_send(1).unwrap());
-        assert_eq!(block_on(rx.recv()), Some(1));
+        let (woke, waker) = flag();
+        let mut cx = Context::from_waker(&waker);
+        let mut recv = pin!(rx.recv());
+        let first = recv.as_mut().poll(&mut cx);
         sender.join().unwrap();
+        if first.is_pending() {
+            assert!(
+                woken(&woke),
+                "lost wake-up: the receiver sleeps on a message"
+            );
+            assert_eq!(recv.as_mut().poll(&mut cx), Poll::Ready(Some(1)));
+        } else {
+            assert_eq!(first, Poll::Ready(Some(1)));
+        }
+        drop(keep);
     });
 }
 
@@ -74,10 +94,23 @@ fn register_recheck_wake_sender() {
     model(|| {
         let (tx, rx) = channel(1);
         tx.try_send(0).unwrap();
-        let sender = thread::spawn(move || block_on(tx.send(1)).unwrap());
-        assert_eq!(rx.try_recv(), Ok(0));
-        assert_eq!(block_on(rx.recv()), Some(1));
-        sender.join().unwrap();
+        let keep = rx.clone();
+        let receiver = thread::spawn(move || assert_eq!(rx.try_recv(), Ok(0)));
+        let (woke, waker) = flag();
+        let mut cx = Context::from_waker(&waker);
+        let mut send = pin!(tx.send(1));
+        let first = send.as_mut().poll(&mut cx);
+        receiver.join().unwrap();
+        if first.is_pending() {
+            assert!(
+                woken(&woke),
+                "lost wake-up: the sender sleeps on a free slot"
+            );
+            assert_eq!(send.as_mut().poll(&mut cx), Poll::Ready(Ok(())));
+        } else {
+            assert_eq!(first, Poll::Ready(Ok(())));
+        }
+        assert_eq!(keep.try_recv(), Ok(1));
     });
 }
 
@@ -99,6 +132,7 @@ fn woken_then_dropped_recv_forwards_its_wake() {
             .poll(&mut Context::from_waker(&second_waker))
             .is_pending());
 
+        let keep = tx.clone(); // so the sender's drop does not close
         let sender = thread::spawn(move || tx.try_send(7).unwrap());
         drop(first); // races with the send, and so with its wake
         sender.join().unwrap();
@@ -111,6 +145,7 @@ fn woken_then_dropped_recv_forwards_its_wake() {
             .as_mut()
             .poll(&mut Context::from_waker(&second_waker));
         assert_eq!(poll, Poll::Ready(Some(7)));
+        drop(keep);
     });
 }
 
@@ -255,5 +290,51 @@ fn drained_resolves_when_the_last_message_is_taken() {
         block_on(tx.drained());
         assert!(tx.is_empty());
         drop(consumer.join().unwrap());
+    });
+}
+
+#[test]
+fn second_waiter_registers_under_a_raised_flag() {
+    // The second receiver to wait finds the flag already raised by the first
+    // and changes no atomic: both sends must still reach a receiver, and
+    // every receiver left pending must have been woken.
+    model(|| {
+        let (tx, rx) = channel(2);
+        let rx2 = rx.clone();
+        let (first_flag, first_waker) = flag();
+        let (second_flag, second_waker) = flag();
+        let mut first = pin!(rx.recv());
+        let mut second = pin!(rx2.recv());
+        let mut first_cx = Context::from_waker(&first_waker);
+        let mut second_cx = Context::from_waker(&second_waker);
+        assert!(first.as_mut().poll(&mut first_cx).is_pending());
+
+        let keep = tx.clone(); // so the sender's drop does not close
+        let sender = thread::spawn(move || {
+            tx.try_send(1).unwrap();
+            tx.try_send(2).unwrap();
+        });
+        let early = second.as_mut().poll(&mut second_cx);
+        sender.join().unwrap();
+
+        let mut got = Vec::new();
+        match early {
+            Poll::Ready(value) => got.push(value),
+            Poll::Pending => {
+                assert!(woken(&second_flag), "second receiver slept through a send");
+                let Poll::Ready(value) = second.as_mut().poll(&mut second_cx) else {
+                    panic!("woken but nothing to receive");
+                };
+                got.push(value);
+            }
+        }
+        assert!(woken(&first_flag), "first receiver slept through a send");
+        let Poll::Ready(value) = first.as_mut().poll(&mut first_cx) else {
+            panic!("woken but nothing to receive");
+        };
+        got.push(value);
+        got.sort();
+        assert_eq!(got, [Some(1), Some(2)]);
+        drop(keep);
     });
 }
