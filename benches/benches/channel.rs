@@ -26,7 +26,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use tokio::runtime::{Builder, Runtime};
 
 /// One channel implementation, as the workloads drive it.
@@ -348,7 +348,7 @@ fn workload(c: &mut Criterion, name: &str, shape: Shape, runtime: fn() -> Runtim
         macro_rules! peer {
             ($peer:ty) => {
                 if shape.consumers == 1 || <$peer>::MPMC {
-                    group.bench_function(BenchmarkId::from_parameter(<$peer>::NAME), |b| {
+                    group.bench_function(<$peer>::NAME, |b| {
                         b.iter_custom(|iters| {
                             let (wall, cpu) = run::<$peer>(&rt, shape, iters);
                             if pick == 0 {

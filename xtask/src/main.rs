@@ -8,7 +8,9 @@
 //! cargo xtask doc           rustdoc with warnings denied
 //! cargo xtask miri          the unit tests of ringbuf-core and chan-async under Miri (nightly)
 //! cargo xtask loom          the loom models (--cfg chan_loom, bounded preemptions)
-//! cargo xtask bench [--quick]  the criterion comparison; writes docs/benchmarks.md
+//! cargo xtask bench [--quick|--report]  the criterion comparison; writes docs/benchmarks.md
+//!                           (--quick: every bench briefly, writes nothing;
+//!                            --report: rewrite the report from the last run)
 //! cargo xtask demo          the graceful-shutdown pipeline example
 //! ```
 //!
@@ -49,13 +51,14 @@ fn main() -> ExitCode {
         Some("doc") => vec![doc()],
         Some("miri") => vec![miri()],
         Some("loom") => vec![loom()],
+        Some("bench") if rest.contains(&"--report") => vec![bench::report_only()],
         Some("bench") => vec![bench::step(rest.contains(&"--quick"))],
         Some("demo") => vec![demo()],
         other => {
             if let Some(command) = other {
                 eprintln!("xtask: unknown command `{command}`\n");
             }
-            eprintln!("usage: cargo xtask <ci|fmt|clippy|test|doc|miri|loom|bench [--quick]|demo>");
+            eprintln!("usage: cargo xtask <ci|fmt|clippy|test|doc|miri|loom|bench [--quick|--report]|demo>");
             return ExitCode::FAILURE;
         }
     };

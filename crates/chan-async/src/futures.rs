@@ -26,6 +26,16 @@ pin_project! {
     /// # Panics
     ///
     /// Polling it again after it returned `Ready` panics.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (tx, rx) = chan_async::channel(1);
+    /// let send: chan_async::Send<'_, u8> = tx.send(1);
+    /// assert_eq!(rx.try_recv().ok(), None); // nothing happens until polled
+    /// send.await.unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// # });
+    /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Send<'a, T> {
         waiter: Waiter<'a, SendFlag<'a, T>>,
@@ -82,6 +92,19 @@ pin_project! {
     /// taken out of the channel in the poll that returns it; if the future
     /// had been woken for a message and is dropped instead, the wake passes
     /// to the next waiting receiver.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (tx, rx) = chan_async::channel(1);
+    /// // A receive cancelled by a timeout loses nothing...
+    /// let timed_out = tokio::time::timeout(Duration::from_millis(1), rx.recv()).await;
+    /// assert!(timed_out.is_err());
+    /// tx.send(5).await.unwrap();
+    /// // ...the message is there for the next one.
+    /// assert_eq!(rx.recv().await, Some(5));
+    /// # });
+    /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Recv<'a, T> {
         waiter: Waiter<'a, RecvFlag<'a, T>>,
@@ -131,6 +154,17 @@ pin_project! {
     ///
     /// Cancel-safe like [`Recv`]: messages are moved only in the poll that
     /// returns their count.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (tx, rx) = chan_async::channel(4);
+    /// tx.send('a').await.unwrap();
+    /// tx.send('b').await.unwrap();
+    /// let mut batch = Vec::new();
+    /// assert_eq!(rx.recv_many(&mut batch, 8).await, 2);
+    /// assert_eq!(batch, ['a', 'b']);
+    /// # });
+    /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct RecvMany<'a, T> {
         waiter: Waiter<'a, RecvFlag<'a, T>>,
@@ -181,6 +215,16 @@ pin_project! {
     /// The future of [`Sender::closed`](crate::Sender::closed): resolves
     /// once the channel is closed, by any handle or by the last receiver
     /// going away.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (tx, rx) = chan_async::channel::<u8>(1);
+    /// let closed = tx.closed();
+    /// rx.close();
+    /// closed.await;
+    /// assert!(tx.is_closed());
+    /// # });
+    /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Closed<'a> {
         waiter: Waiter<'a, NoFlag>,
@@ -218,6 +262,17 @@ pin_project! {
     /// once the channel is closed and empty, that is when every message
     /// accepted before the close has been received (or dropped because no
     /// receiver is left).
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (tx, rx) = chan_async::channel(2);
+    /// tx.send(1).await.unwrap();
+    /// tx.close();
+    /// drop(rx); // the last receiver drops the buffered message
+    /// tx.drained().await;
+    /// assert!(tx.is_empty());
+    /// # });
+    /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Drained<'a, T> {
         waiter: Waiter<'a, SendFlag<'a, T>>,
