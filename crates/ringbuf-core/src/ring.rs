@@ -132,6 +132,8 @@ pub struct RingBuffer<T> {
     mark_bit: usize,
     /// The waiting flag: `2 * mark_bit`, above the close mark.
     wait_bit: usize,
+    /// `mark_bit - 1`: the index bits of a position.
+    index_mask: usize,
     /// One trip around the buffer in position units: `4 * mark_bit`.
     one_lap: usize,
 }
@@ -191,6 +193,7 @@ impl<T> RingBuffer<T> {
             capacity,
             mark_bit,
             wait_bit: mark_bit << 1,
+            index_mask: mark_bit - 1,
             one_lap: mark_bit << 2,
         }
     }
@@ -297,21 +300,32 @@ impl<T> RingBuffer<T> {
                     }
                     Err(current) => tail = current,
                 }
-            } else if stamp.wrapping_add(self.one_lap) == position.wrapping_add(1) {
-                // The slot still holds the value pushed one lap ago.
-                let head = self.head.load(Ordering::Relaxed) & !self.wait_bit;
-                if head.wrapping_add(self.one_lap) == position {
-                    return Err(PushError::Full(value));
-                }
-                // A pop has claimed that value and is moving it out.
-                spin_wait(&mut step);
-                tail = self.tail.load(Ordering::Relaxed);
+            } else if self.push_blocked(stamp, position, &mut step) {
+                return Err(PushError::Full(value));
             } else {
-                // Another producer moved `tail` since we read it.
-                spin_wait(&mut step);
                 tail = self.tail.load(Ordering::Relaxed);
             }
         }
+    }
+
+    /// The slow side of a push that found its slot not free at `position`:
+    /// returns `true` if the buffer is full; otherwise waits a moment (a pop
+    /// is moving the old value out, or another producer moved `tail`) and
+    /// returns `false` to retry. Out of line, so the inlined fast path stays
+    /// small.
+    #[cold]
+    #[inline(never)]
+    fn push_blocked(&self, stamp: usize, position: usize, step: &mut u32) -> bool {
+        if stamp.wrapping_add(self.one_lap) == position.wrapping_add(1) {
+            // The slot still holds the value pushed one lap ago.
+            let head = self.head.load(Ordering::Relaxed) & !self.wait_bit;
+            if head.wrapping_add(self.one_lap) == position {
+                return true;
+            }
+            // Otherwise a pop has claimed that value and is moving it out.
+        }
+        spin_wait(step);
+        false
     }
 
     /// Removes the value at the front, telling an empty buffer from one that
@@ -378,25 +392,35 @@ impl<T> RingBuffer<T> {
                     }
                     Err(current) => head = current,
                 }
-            } else if stamp == position {
-                // Nothing published at `position` in this lap yet.
-                let tail = self.tail.load(Ordering::Relaxed);
-                if tail & !(self.mark_bit | self.wait_bit) == position {
-                    return Err(if tail & self.mark_bit != 0 {
-                        PopError::Closed
-                    } else {
-                        PopError::Empty
-                    });
-                }
-                // A push has claimed `position` and is writing the value.
-                spin_wait(&mut step);
-                head = self.head.load(Ordering::Relaxed);
+            } else if let Some(error) = self.pop_blocked(stamp, position, &mut step) {
+                return Err(error);
             } else {
-                // Another consumer moved `head` since we read it.
-                spin_wait(&mut step);
                 head = self.head.load(Ordering::Relaxed);
             }
         }
+    }
+
+    /// The slow side of a pop that found no published value at `position`:
+    /// returns the error if the buffer is empty (or closed and empty);
+    /// otherwise waits a moment (a push has claimed `position` and is writing
+    /// it, or another consumer moved `head`) and returns `None` to retry.
+    #[cold]
+    #[inline(never)]
+    fn pop_blocked(&self, stamp: usize, position: usize, step: &mut u32) -> Option<PopError> {
+        if stamp == position {
+            // Nothing published at `position` in this lap yet.
+            let tail = self.tail.load(Ordering::Relaxed);
+            if tail & !(self.mark_bit | self.wait_bit) == position {
+                return Some(if tail & self.mark_bit != 0 {
+                    PopError::Closed
+                } else {
+                    PopError::Empty
+                });
+            }
+            // Otherwise a push has claimed `position` and is writing it.
+        }
+        spin_wait(step);
+        None
     }
 
     /// Raises or lowers the flag that
@@ -513,8 +537,8 @@ impl<T> RingBuffer<T> {
             }
             let tail = tail & !(self.mark_bit | self.wait_bit);
             let head = head & !self.wait_bit;
-            let head_index = head & (self.mark_bit - 1);
-            let tail_index = tail & (self.mark_bit - 1);
+            let head_index = head & self.index_mask;
+            let tail_index = tail & self.index_mask;
             return if head_index < tail_index {
                 tail_index - head_index
             } else if head_index > tail_index {
@@ -558,7 +582,7 @@ impl<T> RingBuffer<T> {
     /// The slot that position `position` (with or without the mark) uses.
     #[inline(always)]
     fn slot(&self, position: usize) -> &Slot<T> {
-        let index = position & (self.mark_bit - 1);
+        let index = position & self.index_mask;
         debug_assert!(index < self.capacity);
         // SAFETY: positions are only ever built by `new` (index 0) and
         // `next_position`, which keeps the index below `capacity`, the length
@@ -570,7 +594,7 @@ impl<T> RingBuffer<T> {
     /// or index 0 of the next lap.
     #[inline(always)]
     fn next_position(&self, position: usize) -> usize {
-        let index = position & (self.mark_bit - 1);
+        let index = position & self.index_mask;
         if index + 1 < self.capacity {
             position + 1
         } else {
