@@ -10,11 +10,15 @@
 //! - [`produce`] and [`consume`] move `u64` messages through any queue given
 //!   as a `try_push` / `try_pop` closure, waiting with [`wait`] while the
 //!   queue is full or empty;
-//! - [`sum_of`] is the checksum the consumers' sums must add up to.
+//! - [`sum_of`] is the checksum the consumers' sums must add up to;
+//! - [`peers`] puts chan-async and the async channels it is compared with
+//!   (tokio, async-channel, flume, kanal, thingbuf, futures) behind one
+//!   trait, with the tokio harness the `channel` and `scaling` targets time
+//!   and the single operations the `alloc` target counts allocations of.
 //!
-//! The library depends only on `std` (and `ringbuf-core`, for the doc
-//! example); the peers being compared and Criterion itself are
-//! dev-dependencies of the bench targets.
+//! The thread harness depends only on `std`; [`peers`] depends on the async
+//! channels it wraps and on tokio. Criterion and the ring buffer's peers
+//! (crossbeam, rtrb) are dev-dependencies of the bench targets.
 //!
 //! ```
 //! use benches::{consume, produce, run_timed, sum_of};
@@ -32,6 +36,8 @@
 //! assert!(elapsed.as_nanos() > 0);
 //! ```
 #![deny(missing_docs, missing_debug_implementations)]
+
+pub mod peers;
 
 use std::ops::Range;
 use std::sync::Barrier;

@@ -1,9 +1,13 @@
 //! `cargo xtask bench`: runs the criterion comparison and writes the report.
 //!
-//! Criterion leaves, per benchmark, `target/criterion/**/new/benchmark.json`
+//! Criterion leaves, per benchmark, `target/bench/criterion/**/new/benchmark.json`
 //! (its id and throughput) and `estimates.json` (the statistics). This module
 //! reads the medians back and writes `docs/benchmarks.md`: one table per
-//! workload, our crates beside every peer, with the ratio to the best peer.
+//! workload, our crates beside every peer, with the ratio to the best peer;
+//! then the allocation table the `alloc` bench leaves in
+//! `target/bench/alloc.md`; then one table per scaling family (the
+//! `scaling/<family>/<point>` groups: channels × points), with
+//! `docs/scaling.svg` drawn from the producers → 1 consumer family.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -24,6 +28,8 @@ const QUICK_ARGS: &[&str] = &[
     "0.1",
     "--sample-size",
     "10",
+    // Keep the results of the last full run: `--report` reads them.
+    "--discard-baseline",
 ];
 
 /// Rewrites `docs/benchmarks.md` and `.svg` from the last run's results,
@@ -61,6 +67,12 @@ struct Measurement {
     ns_per_element: f64,
 }
 
+/// Groups named `scaling/<family>/<point>` form the scaling families.
+const SCALING: &str = "scaling/";
+
+/// The scaling family `docs/scaling.svg` draws.
+const CHARTED_FAMILY: &str = "producers_to_1";
+
 fn write_report() -> Result<(), String> {
     let criterion = target_dir("bench").join("criterion");
     let mut measurements = Vec::new();
@@ -72,13 +84,36 @@ fn write_report() -> Result<(), String> {
         ));
     }
     measurements.sort_by(|a, b| (&a.group, &a.function).cmp(&(&b.group, &b.function)));
-    let report = render(&measurements);
-    let path = project_root().join("docs/benchmarks.md");
-    fs::write(&path, report).map_err(|e| format!("writing {}: {e}", path.display()))?;
-    eprintln!("    wrote {}", path.display());
-    let path = project_root().join("docs/benchmarks.svg");
-    fs::write(&path, crate::chart::svg(&tables(&measurements)))
-        .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    let (scaling, speed): (Vec<_>, Vec<_>) = measurements
+        .into_iter()
+        .partition(|m| m.group.starts_with(SCALING));
+    let families = families(&scaling);
+    let alloc_path = target_dir("bench").join("alloc.md");
+    let alloc = fs::read_to_string(&alloc_path).ok();
+    if alloc.is_none() {
+        eprintln!(
+            "    no {} (run `cargo xtask bench`): the report says so",
+            alloc_path.display()
+        );
+    }
+    let charted = families.iter().find(|f| f.name == CHARTED_FAMILY);
+    let report = render(&speed, alloc.as_deref(), &families, charted.is_some());
+    write(&project_root().join("docs/benchmarks.md"), &report)?;
+    write(
+        &project_root().join("docs/benchmarks.svg"),
+        &crate::chart::svg(&tables(&speed)),
+    )?;
+    if let Some(family) = charted {
+        write(
+            &project_root().join("docs/scaling.svg"),
+            &crate::scaling_chart::svg(family),
+        )?;
+    }
+    Ok(())
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
     eprintln!("    wrote {}", path.display());
     Ok(())
 }
@@ -208,6 +243,128 @@ fn tables(measurements: &[Measurement]) -> Vec<Table> {
     tables
 }
 
+/// One scaling family (`scaling/<name>/<point>` groups): a row per channel,
+/// a column per point, wall nanoseconds per message.
+pub struct Family {
+    /// The family's name, `producers_to_1` in `scaling/producers_to_1/p4`.
+    pub name: String,
+    /// The points in display order, as named in the group ids (`p4`).
+    pub columns: Vec<String>,
+    pub rows: Vec<Series>,
+}
+
+/// One channel's values in a family, by column (NaN where not measured).
+pub struct Series {
+    pub name: String,
+    pub values: Vec<f64>,
+}
+
+impl Series {
+    pub fn is_ours(&self) -> bool {
+        is_ours(&self.name)
+    }
+}
+
+impl Family {
+    /// Whether the points shrink from left to right: a capacity family
+    /// reads from roomy to tight.
+    fn descending(&self) -> bool {
+        self.name.contains("capacity")
+    }
+}
+
+/// The number a point ends with (`16` in `p16`).
+pub fn point_value(point: &str) -> Option<f64> {
+    let digits = point.trim_start_matches(|c: char| !c.is_ascii_digit());
+    digits.parse().ok()
+}
+
+/// Gathers the `scaling/<family>/<point>` measurements into one table per
+/// family (capacity last); points in numeric order (descending for
+/// capacity), channels ours first, then by geometric mean over the points.
+fn families(measurements: &[Measurement]) -> Vec<Family> {
+    let mut families: Vec<Family> = Vec::new();
+    let mut cells: Vec<(usize, String, String, f64)> = Vec::new();
+    for m in measurements {
+        let Some((name, point)) = m.group[SCALING.len()..].rsplit_once('/') else {
+            continue;
+        };
+        let index = match families.iter().position(|f| f.name == name) {
+            Some(i) => i,
+            None => {
+                families.push(Family {
+                    name: name.to_string(),
+                    columns: Vec::new(),
+                    rows: Vec::new(),
+                });
+                families.len() - 1
+            }
+        };
+        let family = &mut families[index];
+        if !family.columns.iter().any(|c| c == point) {
+            family.columns.push(point.to_string());
+        }
+        if !family.rows.iter().any(|r| r.name == m.function) {
+            family.rows.push(Series {
+                name: m.function.clone(),
+                values: Vec::new(),
+            });
+        }
+        cells.push((
+            index,
+            point.to_string(),
+            m.function.clone(),
+            m.ns_per_element,
+        ));
+    }
+    for family in &mut families {
+        let descending = family.descending();
+        family.columns.sort_by(|a, b| {
+            let order = (point_value(a), a)
+                .partial_cmp(&(point_value(b), b))
+                .unwrap_or(std::cmp::Ordering::Equal);
+            if descending {
+                order.reverse()
+            } else {
+                order
+            }
+        });
+        for row in &mut family.rows {
+            row.values = vec![f64::NAN; family.columns.len()];
+        }
+    }
+    for (index, point, function, value) in cells {
+        let family = &mut families[index];
+        let column = family.columns.iter().position(|c| *c == point);
+        let row = family.rows.iter_mut().find(|r| r.name == function);
+        if let (Some(column), Some(row)) = (column, row) {
+            row.values[column] = value;
+        }
+    }
+    let geomean = |row: &Series| {
+        let finite: Vec<f64> = row
+            .values
+            .iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .collect();
+        if finite.is_empty() {
+            return f64::INFINITY;
+        }
+        (finite.iter().map(|v| v.ln()).sum::<f64>() / finite.len() as f64).exp()
+    };
+    // Producer families before the capacity one, each group by name.
+    families.sort_by(|a, b| (a.descending(), &a.name).cmp(&(b.descending(), &b.name)));
+    for family in &mut families {
+        family.rows.sort_by(|a, b| {
+            (!a.is_ours(), geomean(a))
+                .partial_cmp(&(!b.is_ours(), geomean(b)))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+    }
+    families
+}
+
 /// The fastest peer's value of `metric` in `table`.
 fn best_peer(table: &Table, metric: impl Fn(&Row) -> Option<f64>) -> Option<f64> {
     table
@@ -219,7 +376,12 @@ fn best_peer(table: &Table, metric: impl Fn(&Row) -> Option<f64>) -> Option<f64>
         .min_by(f64::total_cmp)
 }
 
-fn render(measurements: &[Measurement]) -> String {
+fn render(
+    measurements: &[Measurement],
+    alloc: Option<&str>,
+    families: &[Family],
+    scaling_chart: bool,
+) -> String {
     let tables = tables(measurements);
     let mut out = String::new();
     out.push_str("# Benchmarks\n\n");
@@ -233,6 +395,10 @@ fn render(measurements: &[Measurement]) -> String {
     );
     let _ = writeln!(out, "Reproduce with `cargo xtask bench`.\n");
     let _ = writeln!(out, "Machine: {}\n", machine());
+    out.push_str(
+        "After the speed tables: [allocations and memory](#allocations-and-memory) \
+         and [scaling](#scaling) with producers and capacity.\n\n",
+    );
     out.push_str("![chart](benchmarks.svg)\n\n");
     for table in &tables {
         let best_wall = best_peer(table, |r| Some(r.wall));
@@ -276,7 +442,93 @@ fn render(measurements: &[Measurement]) -> String {
         }
         out.push('\n');
     }
+    render_alloc(&mut out, alloc);
+    render_scaling(&mut out, families, scaling_chart);
     out
+}
+
+fn render_alloc(out: &mut String, alloc: Option<&str>) {
+    out.push_str("## Allocations and memory\n\n");
+    match alloc {
+        Some(table) => {
+            out.push_str(table.trim_end());
+            out.push_str("\n\n");
+        }
+        None => out.push_str(
+            "No results: `cargo bench -p benches --bench alloc` (or `cargo xtask \
+             bench`) writes them to `target/bench/alloc.md`.\n\n",
+        ),
+    }
+}
+
+fn render_scaling(out: &mut String, families: &[Family], chart: bool) {
+    out.push_str("## Scaling\n\n");
+    if families.is_empty() {
+        out.push_str(
+            "No results: `cargo bench -p benches --bench scaling` (or `cargo \
+             xtask bench`) measures them.\n\n",
+        );
+        return;
+    }
+    out.push_str(
+        "Median wall time per message (ns) as the workload changes, one table \
+         per family: `pN` is N producer tasks (capacity 1024) into 1 or 4 \
+         consumer tasks, `cN` one producer and one consumer at capacity N. \
+         tokio multi-thread runtime with 2 workers, so many producers measure \
+         contention, not parallel speed-up. The last row divides ours by the \
+         fastest peer in each column (below 1.0: faster than every peer).\n\n",
+    );
+    if chart {
+        out.push_str("![ns per message against producers](scaling.svg)\n\n");
+    }
+    for family in families {
+        let _ = writeln!(out, "### {SCALING}{}\n", family.name);
+        out.push_str("| implementation |");
+        for column in &family.columns {
+            let _ = write!(out, " {column} |");
+        }
+        out.push_str("\n|---|");
+        out.push_str(&"---:|".repeat(family.columns.len()));
+        out.push('\n');
+        let cell = |value: f64| {
+            if value.is_finite() {
+                format!("{value:.1}")
+            } else {
+                "–".to_string()
+            }
+        };
+        for row in &family.rows {
+            if row.is_ours() {
+                let _ = write!(out, "| **{}** |", row.name);
+            } else {
+                let _ = write!(out, "| {} |", row.name);
+            }
+            for value in &row.values {
+                let _ = write!(out, " {} |", cell(*value));
+            }
+            out.push('\n');
+        }
+        if let Some(ours) = family.rows.iter().find(|r| r.is_ours()) {
+            out.push_str("| *ours / best peer* |");
+            for (column, value) in ours.values.iter().enumerate() {
+                let best = family
+                    .rows
+                    .iter()
+                    .filter(|r| !r.is_ours())
+                    .map(|r| r.values[column])
+                    .filter(|v| v.is_finite())
+                    .min_by(f64::total_cmp);
+                match best {
+                    Some(best) if value.is_finite() => {
+                        let _ = write!(out, " {:.2} |", value / best);
+                    }
+                    _ => out.push_str(" – |"),
+                }
+            }
+            out.push('\n');
+        }
+        out.push('\n');
+    }
 }
 
 /// Cores, CPU model, rustc version and date of this run.

@@ -8,7 +8,8 @@
 //! cargo xtask doc           rustdoc with warnings denied
 //! cargo xtask miri          the unit tests of ringbuf-core and chan-async under Miri (nightly)
 //! cargo xtask loom          the loom models (--cfg chan_loom, bounded preemptions)
-//! cargo xtask bench [--quick|--report]  the criterion comparison; writes docs/benchmarks.md
+//! cargo xtask bench [--quick|--report]  the criterion comparison, allocation counts and
+//!                           scaling; writes docs/benchmarks.md, benchmarks.svg, scaling.svg
 //!                           (--quick: every bench briefly, writes nothing;
 //!                            --report: rewrite the report from the last run)
 //! cargo xtask demo          the graceful-shutdown pipeline example
@@ -18,6 +19,7 @@
 
 mod bench;
 mod chart;
+mod scaling_chart;
 mod step;
 
 use std::process::ExitCode;
