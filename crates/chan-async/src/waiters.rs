@@ -403,13 +403,11 @@ impl WaitList {
             index
         };
         let fifo = &mut self.fifos[kind as usize];
-        let tail = fifo.tail;
-        fifo.tail = index;
+        let tail = std::mem::replace(&mut fifo.tail, index);
+        fifo.len += 1;
         if tail == NIL {
             fifo.head = index;
-        }
-        fifo.len += 1;
-        if tail != NIL {
+        } else {
             self.entries[tail].next = index;
         }
         let entry = &mut self.entries[index];
@@ -425,13 +423,11 @@ impl WaitList {
     fn push_front(&mut self, index: usize, waker: Waker) {
         let kind = self.entries[index].kind;
         let fifo = &mut self.fifos[kind as usize];
-        let head = fifo.head;
-        fifo.head = index;
+        let head = std::mem::replace(&mut fifo.head, index);
+        fifo.len += 1;
         if head == NIL {
             fifo.tail = index;
-        }
-        fifo.len += 1;
-        if head != NIL {
+        } else {
             self.entries[head].prev = index;
         }
         let entry = &mut self.entries[index];

@@ -6,6 +6,10 @@
 //! bounded MPMC queue (a sequence stamp per slot, producer and consumer
 //! positions on separate cache lines), extended with a *close mark*: once
 //! [`RingBuffer::close`] is called, pushes fail and pops drain what is left.
+//! For layers that park waiting threads or tasks, each side also carries a
+//! *waiting flag* that the other side's push or pop reports for free
+//! ([`RingBuffer::push_reporting_waiters`]), a fence-free way to learn that
+//! someone needs waking.
 //!
 //! ```
 //! use ringbuf_core::{PopError, RingBuffer};
