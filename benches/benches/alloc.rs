@@ -49,7 +49,6 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt::Write as _;
 use std::future::Future;
-use std::path::PathBuf;
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
@@ -519,19 +518,6 @@ fn render(figures: &[Figures], counts: Counts) -> String {
     out
 }
 
-/// Where `alloc.md` goes: `$CARGO_TARGET_DIR`, else the workspace's
-/// `target/bench` (where `cargo xtask bench` builds and reads).
-fn output_dir() -> PathBuf {
-    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("benches lives inside the workspace")
-        .to_path_buf();
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if !dir.is_empty() => workspace.join(dir),
-        _ => workspace.join("target").join("bench"),
-    }
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let bench_mode = args.iter().any(|a| a == "--bench");
@@ -539,7 +525,7 @@ fn main() {
         .windows(2)
         .any(|w| w[0] == "--measurement-time" && w[1].parse::<f64>().is_ok_and(|s| s < 1.0));
     let quick = !bench_mode || short_measurement || args.iter().any(|a| a == "--quick");
-    let write = bench_mode && !args.iter().any(|a| a == "--discard-baseline");
+    let write = benches::writes_results(&args);
     let counts = if quick {
         Counts {
             messages: 16_000,
@@ -570,7 +556,7 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
     if write {
-        let dir = output_dir();
+        let dir = benches::output_dir();
         let path = dir.join("alloc.md");
         std::fs::create_dir_all(&dir)
             .and_then(|()| std::fs::write(&path, &table))

@@ -15,13 +15,16 @@
 //!   hand-offs.
 //!
 //! The multi-thread workloads run on a tokio runtime with 2 workers. Each is
-//! measured twice: the `wall` groups report elapsed time per message, the
-//! `cpu` groups the process's CPU time (user + system) per message, which is
+//! measured once: criterion reports elapsed time per message, and every run's
+//! process CPU time (user + system) is summed into `cpu.tsv` for the report,
+//! so CPU per message comes from the very runs that give the wall time; it is
 //! where spinning and yield loops show.
 //!
 //! The peers, the [`Peer`] trait and the [`run`] harness live in
 //! `benches::peers`, shared with the `scaling` and `alloc` targets.
 
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use benches::peers::{
@@ -32,37 +35,63 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use tokio::runtime::Runtime;
 
 /// Benches every peer that supports `shape`, in a `wall` and a `cpu` group.
+/// CPU time and messages per (workload, implementation), summed over every
+/// run criterion makes of it, warm-up included: CPU per message measured in
+/// the very runs that give the wall times.
+static CPU: Mutex<BTreeMap<RunKey, (Duration, u64)>> = Mutex::new(BTreeMap::new());
+
+/// (criterion group, implementation name).
+type RunKey = (String, &'static str);
+
+/// Benches every peer that supports `shape` in group `chan/<name>` (wall
+/// time), recording each run's CPU time in [`CPU`].
 fn workload(c: &mut Criterion, name: &str, shape: Shape, runtime: fn() -> Runtime) {
     let rt = runtime();
-    for (kind, pick) in [("wall", 0), ("cpu", 1)] {
-        let mut group = c.benchmark_group(format!("chan/{name}/{kind}"));
-        group.throughput(Throughput::Elements(1));
-        group.sample_size(10);
-        macro_rules! peer {
-            ($peer:ty) => {
-                if shape.consumers == 1 || <$peer>::MPMC {
-                    group.bench_function(<$peer>::NAME, |b| {
-                        b.iter_custom(|iters| {
-                            let (wall, cpu) = run::<$peer>(&rt, shape, iters);
-                            if pick == 0 {
-                                wall
-                            } else {
-                                cpu
-                            }
-                        })
-                    });
-                }
-            };
-        }
-        peer!(ChanAsync);
-        peer!(Kanal);
-        peer!(Flume);
-        peer!(Thingbuf);
-        peer!(TokioMpsc);
-        peer!(AsyncChannel);
-        peer!(FuturesMpsc);
-        group.finish();
+    let group_id = format!("chan/{name}");
+    let mut group = c.benchmark_group(&group_id);
+    group.throughput(Throughput::Elements(1));
+    group.sample_size(10);
+    macro_rules! peer {
+        ($peer:ty) => {
+            if shape.consumers == 1 || <$peer>::MPMC {
+                group.bench_function(<$peer>::NAME, |b| {
+                    b.iter_custom(|iters| {
+                        let (wall, cpu) = run::<$peer>(&rt, shape, iters);
+                        let mut totals = CPU.lock().expect("no bench panicked");
+                        let total = totals.entry((group_id.clone(), <$peer>::NAME)).or_default();
+                        total.0 += cpu;
+                        total.1 += iters;
+                        wall
+                    })
+                });
+            }
+        };
     }
+    peer!(ChanAsync);
+    peer!(Kanal);
+    peer!(Flume);
+    peer!(Thingbuf);
+    peer!(TokioMpsc);
+    peer!(AsyncChannel);
+    peer!(FuturesMpsc);
+    group.finish();
+}
+
+/// Writes `cpu.tsv` (group, implementation, CPU ns per message) beside
+/// criterion's results, for `cargo xtask bench` to put next to the wall times.
+fn write_cpu_times() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !benches::writes_results(&args) {
+        return;
+    }
+    let mut out = String::new();
+    for ((group, name), (cpu, messages)) in CPU.lock().expect("no bench panicked").iter() {
+        let per_message = cpu.as_nanos() as f64 / (*messages).max(1) as f64;
+        out.push_str(&format!("{group}\t{name}\t{per_message:.2}\n"));
+    }
+    let dir = benches::output_dir();
+    std::fs::create_dir_all(&dir).expect("target directory");
+    std::fs::write(dir.join("cpu.tsv"), out).expect("writing cpu.tsv");
 }
 
 fn channels(c: &mut Criterion) {
@@ -94,6 +123,7 @@ fn channels(c: &mut Criterion) {
         multi_thread,
     );
     workload(c, "spsc_current_thread", spsc(1024), current_thread);
+    write_cpu_times();
 }
 
 criterion_group! {

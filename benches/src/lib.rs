@@ -173,6 +173,31 @@ pub fn run_timed<'scope, R: Send>(jobs: Vec<Job<'scope, R>>) -> (Duration, Vec<R
     )
 }
 
+/// Where bench targets leave files for `cargo xtask bench` to read:
+/// `$CARGO_TARGET_DIR` when set (xtask sets it to `<workspace>/target/bench`),
+/// else the workspace's `target/bench`.
+///
+/// ```
+/// assert!(benches::output_dir().ends_with("bench") || std::env::var_os("CARGO_TARGET_DIR").is_some());
+/// ```
+pub fn output_dir() -> std::path::PathBuf {
+    let workspace = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("benches lives inside the workspace")
+        .to_path_buf();
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => workspace.join(dir),
+        _ => workspace.join("target").join("bench"),
+    }
+}
+
+/// Whether this bench run should leave files for the report: a real
+/// `cargo bench` run (`--bench`) that keeps its results (not
+/// `--discard-baseline`, which `cargo xtask bench --quick` passes).
+pub fn writes_results(args: &[String]) -> bool {
+    args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--discard-baseline")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

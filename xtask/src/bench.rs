@@ -233,6 +233,27 @@ fn tables(measurements: &[Measurement]) -> Vec<Table> {
             row.wall = m.ns_per_element;
         }
     }
+    // CPU per message recorded by the bench itself over the same runs as
+    // the wall times (`cpu.tsv`: group, implementation, ns per message).
+    let cpu = fs::read_to_string(target_dir("bench").join("cpu.tsv")).unwrap_or_default();
+    for line in cpu.lines() {
+        let mut fields = line.split('\t');
+        let (Some(group), Some(name), Some(Ok(ns))) = (
+            fields.next(),
+            fields.next(),
+            fields.next().map(str::parse::<f64>),
+        ) else {
+            continue;
+        };
+        let row = tables
+            .iter_mut()
+            .filter(|t| t.workload == group)
+            .flat_map(|t| t.rows.iter_mut())
+            .find(|r| r.name == name);
+        if let Some(row) = row {
+            row.cpu.get_or_insert(ns);
+        }
+    }
     for table in &mut tables {
         table.rows.sort_by(|a, b| {
             (!a.is_ours(), a.wall)
@@ -389,6 +410,7 @@ fn render(
         "Median time per message from criterion, every implementation measured \
          side by side in one run of one process. `wall` is elapsed time per \
          message; `cpu` is the process's CPU time (user + system) per message, \
+         averaged over the same runs, \
          which shows spinning and yield loops. `ratio` is the value divided by \
          the fastest peer's in the same workload (below 1.0: faster than every \
          peer). Ours are in bold.\n\n",
