@@ -6,7 +6,7 @@ use core::mem::MaybeUninit;
 
 use crate::cache_padded::CachePadded;
 use crate::error::{PopError, PushError};
-use crate::sync::{spin_wait, AtomicUsize, Ordering, UnsafeCell};
+use crate::sync::{spin_hint, spin_wait, AtomicUsize, Ordering, UnsafeCell};
 
 /// A lock-free, bounded, multi-producer multi-consumer FIFO queue.
 ///
@@ -309,9 +309,9 @@ impl<T> RingBuffer<T> {
     }
 
     /// The slow side of a push that found its slot not free at `position`:
-    /// returns `true` if the buffer is full; otherwise waits a moment (a pop
-    /// is moving the old value out, or another producer moved `tail`) and
-    /// returns `false` to retry. Out of line, so the inlined fast path stays
+    /// returns `true` if the buffer is full; otherwise waits for a pop that
+    /// is moving the old value out (spinning, then yielding the thread), or
+    /// just retries when another producer moved `tail`, and returns `false`. Out of line, so the inlined fast path stays
     /// small.
     #[cold]
     #[inline(never)]
@@ -322,9 +322,13 @@ impl<T> RingBuffer<T> {
             if head.wrapping_add(self.one_lap) == position {
                 return true;
             }
-            // Otherwise a pop has claimed that value and is moving it out.
+            // A pop has claimed that value and is moving it out: wait for it.
+            spin_wait(step);
+        } else {
+            // Our `tail` was stale (another producer moved it): retry at once,
+            // never escalating to a thread yield.
+            spin_hint();
         }
-        spin_wait(step);
         false
     }
 
@@ -402,8 +406,9 @@ impl<T> RingBuffer<T> {
 
     /// The slow side of a pop that found no published value at `position`:
     /// returns the error if the buffer is empty (or closed and empty);
-    /// otherwise waits a moment (a push has claimed `position` and is writing
-    /// it, or another consumer moved `head`) and returns `None` to retry.
+    /// otherwise waits for a push that has claimed `position` and is writing
+    /// it, or just retries when another consumer moved `head`, and returns
+    /// `None`.
     #[cold]
     #[inline(never)]
     fn pop_blocked(&self, stamp: usize, position: usize, step: &mut u32) -> Option<PopError> {
@@ -417,9 +422,12 @@ impl<T> RingBuffer<T> {
                     PopError::Empty
                 });
             }
-            // Otherwise a push has claimed `position` and is writing it.
+            // A push has claimed `position` and is writing it: wait for it.
+            spin_wait(step);
+        } else {
+            // Our `head` was stale (another consumer moved it): retry at once.
+            spin_hint();
         }
-        spin_wait(step);
         None
     }
 

@@ -64,3 +64,14 @@ pub(crate) fn spin_wait(step: &mut u32) {
         }
     }
 }
+
+/// One CPU pause before retrying an operation that lost a race (another
+/// thread moved the position it read). Never yields the thread; under loom it
+/// yields to the model's scheduler so the retry loop can be explored.
+#[inline]
+pub(crate) fn spin_hint() {
+    #[cfg(chan_loom)]
+    loom::thread::yield_now();
+    #[cfg(not(chan_loom))]
+    core::hint::spin_loop();
+}
