@@ -35,7 +35,7 @@ use std::any::Any;
 use std::panic::AssertUnwindSafe;
 use std::task::{Context, Poll, Waker};
 
-use crate::sync::Mutex;
+use crate::sync::{AtomicBool, Mutex, Ordering};
 
 /// A waiter's entry in a [`WaitQueue`], if it has one. Owned by the waiting
 /// future (or thread); must be given back with [`WaitQueue::complete`] or
@@ -69,6 +69,10 @@ pub(crate) enum Kind {
 #[derive(Debug)]
 pub(crate) struct WaitQueue {
     list: Mutex<WaitList>,
+    /// Whether spinning before registering has been paying off for this
+    /// queue's waiters (the other side runs on another core). Only a hint:
+    /// `Relaxed`, written only when it changes.
+    spin_pays: AtomicBool,
 }
 
 /// Sentinel index: no entry.
@@ -146,6 +150,7 @@ impl WaitQueue {
             len: 0,
         };
         Self {
+            spin_pays: AtomicBool::new(true),
             list: Mutex::new(WaitList {
                 // Room for a few waiters up front, so the first waits of a
                 // fresh channel do not allocate either.
@@ -220,14 +225,28 @@ impl WaitQueue {
             self.complete(key, flag);
             return Poll::Ready(done);
         }
-        for round in 0..spin_rounds() {
+        // When the last spins failed (the other side shares our core and
+        // cannot run while we spin), probe with one short round only.
+        let spin_pays = self.spin_pays.load(Ordering::Relaxed);
+        let rounds = if spin_pays {
+            spin_rounds()
+        } else {
+            spin_rounds().min(1)
+        };
+        for round in 0..rounds {
             for _ in 0..1u32 << round {
                 core::hint::spin_loop();
             }
             if let Some(done) = attempt() {
+                if !spin_pays {
+                    self.spin_pays.store(true, Ordering::Relaxed);
+                }
                 self.complete(key, flag);
                 return Poll::Ready(done);
             }
+        }
+        if spin_pays && rounds > 0 {
+            self.spin_pays.store(false, Ordering::Relaxed);
         }
         self.register(key, cx.waker(), kind, flag);
         match attempt() {
