@@ -228,36 +228,54 @@ fn waiting_does_not_allocate_after_warm_up() {
 }
 
 /// Blocking send and receive between two threads, after warm-up: both
-/// threads are measured (each counts only its own allocations).
+/// threads are measured (each counts only its own allocations), in three
+/// rounds. Under heavy load a one-time lazy allocation of the platform can
+/// land in the first round; an allocation per message or per wait would show
+/// in every round, so the last round must be clean.
 #[test]
 fn blocking_send_and_recv_do_not_allocate_after_warm_up() {
     const WARM_UP: u64 = 1_000;
     const MEASURED: u64 = 10_000;
+    const ROUNDS: u64 = 3;
     let (tx, rx) = channel::<u64>(1);
     let sender = thread::spawn(move || {
         for i in 0..WARM_UP {
             tx.send_blocking(i).unwrap();
         }
-        let (n, ()) = allocations_in(|| {
-            for i in WARM_UP..WARM_UP + MEASURED {
-                tx.send_blocking(i).unwrap();
-            }
-        });
-        n
+        let mut counts = Vec::with_capacity(ROUNDS as usize);
+        for round in 0..ROUNDS {
+            let start = WARM_UP + round * MEASURED;
+            let (n, ()) = allocations_in(|| {
+                for i in start..start + MEASURED {
+                    tx.send_blocking(i).unwrap();
+                }
+            });
+            counts.push(n);
+        }
+        counts
     });
     for i in 0..WARM_UP {
         assert_eq!(rx.recv_blocking(), Some(i));
     }
-    let (received, ()) = allocations_in(|| {
-        for i in WARM_UP..WARM_UP + MEASURED {
-            assert_eq!(rx.recv_blocking(), Some(i));
-        }
-    });
+    let mut received = Vec::with_capacity(ROUNDS as usize);
+    for round in 0..ROUNDS {
+        let start = WARM_UP + round * MEASURED;
+        let (n, ()) = allocations_in(|| {
+            for i in start..start + MEASURED {
+                assert_eq!(rx.recv_blocking(), Some(i));
+            }
+        });
+        received.push(n);
+    }
     let sent = sender.join().unwrap();
     eprintln!(
-        "blocking: {sent} allocations on the sending thread, {received} on the receiving thread"
+        "blocking: allocations per round {sent:?} on the sending thread, {received:?} on the receiving thread"
     );
-    assert_eq!(received, 0, "recv_blocking allocated {received} times");
-    assert_eq!(sent, 0, "send_blocking allocated {sent} times");
+    assert_eq!(
+        received.last(),
+        Some(&0),
+        "recv_blocking allocated: {received:?}"
+    );
+    assert_eq!(sent.last(), Some(&0), "send_blocking allocated: {sent:?}");
     assert_eq!(rx.recv_blocking(), None);
 }
