@@ -208,6 +208,7 @@ impl WaitQueue {
     /// `attempt` returns `Some` when the operation finished (successfully or
     /// because the channel closed) and `None` when it must wait. On `Some`,
     /// the entry is freed and a notification it held counts as used.
+    #[inline(always)]
     pub(crate) fn poll<R>(
         &self,
         key: &mut WaitKey,
@@ -216,15 +217,32 @@ impl WaitQueue {
         flag: &impl Flag,
         mut attempt: impl FnMut() -> Option<R>,
     ) -> Poll<R> {
-        // Spin briefly before paying for a registration and a wake-up: the
-        // other side, running on another core, often frees a slot or
-        // publishes a message within a few hundred nanoseconds. Bounded: at
-        // most 5 retries and 31 CPU pause hints in
-        // all, well under a microsecond. Never a yield loop.
+        // The first attempt is inlined into the future's `poll`: it is the
+        // whole of an operation that does not wait.
         if let Some(done) = attempt() {
             self.complete(key, flag);
             return Poll::Ready(done);
         }
+        self.wait(key, cx, kind, flag, attempt)
+    }
+
+    /// The rest of [`WaitQueue::poll`], once the first attempt could not
+    /// finish: spin briefly, register, re-check.
+    ///
+    /// Spinning before paying for a registration and a wake-up pays when the
+    /// other side runs on another core: it often frees a slot or publishes a
+    /// message within a few hundred nanoseconds. Bounded: at most 5 retries
+    /// and 31 CPU pause hints in all, well under a microsecond. Never a yield
+    /// loop.
+    #[inline(never)]
+    fn wait<R>(
+        &self,
+        key: &mut WaitKey,
+        cx: &mut Context<'_>,
+        kind: Kind,
+        flag: &impl Flag,
+        mut attempt: impl FnMut() -> Option<R>,
+    ) -> Poll<R> {
         // When the last spins failed (the other side shares our core and
         // cannot run while we spin), probe with one short round only.
         let spin_pays = self.spin_pays.load(Ordering::Relaxed);
@@ -261,40 +279,56 @@ impl WaitQueue {
     /// The owner of `key` got what it waited for (or gave up because the
     /// channel closed): frees the entry. A notification it received counts
     /// as used. Takes no lock when the owner never registered.
+    #[inline]
     pub(crate) fn complete(&self, key: &mut WaitKey, flag: &impl Flag) {
+        // Inlined check, out-of-line work: most operations never register,
+        // and this runs once per message.
         if let Some(index) = key.0.take() {
-            let waker = {
-                let mut list = self.list.lock();
-                let (_, waker) = list.remove(index);
-                list.sync_flag(flag);
-                waker
-            };
-            drop(waker);
+            self.free(index, flag);
         }
+    }
+
+    #[inline(never)]
+    fn free(&self, index: usize, flag: &impl Flag) {
+        let waker = {
+            let mut list = self.list.lock();
+            let (_, waker) = list.remove(index);
+            list.sync_flag(flag);
+            waker
+        };
+        drop(waker);
     }
 
     /// The owner of `key` stops waiting without using what it waited for
     /// (its future was dropped): frees the entry and, if it had already been
     /// notified of a message or slot, wakes the next waiter in its place so
     /// the wake is not lost.
+    #[inline]
     pub(crate) fn cancel(&self, key: &mut WaitKey, flag: &impl Flag) {
+        // As in `complete`: the drop of a future that never waited is one
+        // inlined check.
         if let Some(index) = key.0.take() {
-            let (own, forwarded) = {
-                let mut list = self.list.lock();
-                let kind = list.entries[index].kind;
-                let (notified, own) = list.remove(index);
-                let forwarded = if notified && kind == Kind::One {
-                    list.pop_front(Kind::One)
-                } else {
-                    None
-                };
-                list.sync_flag(flag);
-                (own, forwarded)
+            self.withdraw(index, flag);
+        }
+    }
+
+    #[inline(never)]
+    fn withdraw(&self, index: usize, flag: &impl Flag) {
+        let (own, forwarded) = {
+            let mut list = self.list.lock();
+            let kind = list.entries[index].kind;
+            let (notified, own) = list.remove(index);
+            let forwarded = if notified && kind == Kind::One {
+                list.pop_front(Kind::One)
+            } else {
+                None
             };
-            drop(own);
-            if let Some(waker) = forwarded {
-                waker.wake();
-            }
+            list.sync_flag(flag);
+            (own, forwarded)
+        };
+        drop(own);
+        if let Some(waker) = forwarded {
+            waker.wake();
         }
     }
 
@@ -305,7 +339,29 @@ impl WaitQueue {
     ///
     /// If a waker panics: the other waiters are still woken first, then the
     /// first panic resumes.
+    #[inline(never)]
     pub(crate) fn notify(&self, count: usize, flag: &impl Flag) {
+        if count == 1 {
+            // The common case, one message or slot for one waiter, without
+            // the batch: take the oldest waiter unless `All` waiters must
+            // be woken too.
+            let single = {
+                let mut list = self.list.lock();
+                if list.fifos[Kind::All as usize].len == 0 {
+                    let waker = list.pop_front(Kind::One);
+                    list.sync_flag(flag);
+                    Some(waker)
+                } else {
+                    None
+                }
+            };
+            if let Some(waker) = single {
+                if let Some(waker) = waker {
+                    waker.wake();
+                }
+                return;
+            }
+        }
         if let Err(panic) = self.wake_locked(count, flag) {
             std::panic::resume_unwind(panic);
         }
@@ -379,6 +435,7 @@ impl<'a, F: Flag> Waiter<'a, F> {
     }
 
     /// [`WaitQueue::poll`] with this waiter's entry.
+    #[inline(always)]
     pub(crate) fn poll<R>(
         &mut self,
         cx: &mut Context<'_>,
