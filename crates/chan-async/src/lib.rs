@@ -69,6 +69,7 @@ mod futures;
 mod queries;
 mod receiver;
 mod sender;
+mod spin;
 mod state;
 mod sync;
 mod waiters;

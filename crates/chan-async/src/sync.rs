@@ -7,12 +7,12 @@
 //! to its own loom build too.)
 
 #[cfg(chan_loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 #[cfg(chan_loom)]
 pub(crate) use loom::sync::Arc;
 
 #[cfg(not(chan_loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 #[cfg(not(chan_loom))]
 pub(crate) use std::sync::Arc;
 

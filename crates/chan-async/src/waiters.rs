@@ -35,7 +35,8 @@ use std::any::Any;
 use std::panic::AssertUnwindSafe;
 use std::task::{Context, Poll, Waker};
 
-use crate::sync::{AtomicBool, Mutex, Ordering};
+use crate::spin::SpinHint;
+use crate::sync::Mutex;
 
 /// A waiter's entry in a [`WaitQueue`], if it has one. Owned by the waiting
 /// future (or thread); must be given back with [`WaitQueue::complete`] or
@@ -69,25 +70,12 @@ pub(crate) enum Kind {
 #[derive(Debug)]
 pub(crate) struct WaitQueue {
     list: Mutex<WaitList>,
-    /// Whether spinning before registering has been paying off for this
-    /// queue's waiters (the other side runs on another core). Only a hint:
-    /// `Relaxed`, written only when it changes.
-    spin_pays: AtomicBool,
+    /// How long this queue's waiters spin before registering.
+    spin: SpinHint,
 }
 
 /// Sentinel index: no entry.
 const NIL: usize = usize::MAX;
-
-/// Retries of an operation, with growing CPU pause hints between them,
-/// before a waiter registers (`WaitQueue::poll`). None under loom, whose
-/// models explore registration, not spinning.
-fn spin_rounds() -> u32 {
-    if cfg!(chan_loom) {
-        0
-    } else {
-        5
-    }
-}
 
 /// Entries a queue's slab has room for when the channel is created.
 const INITIAL_ENTRIES: usize = 4;
@@ -150,7 +138,7 @@ impl WaitQueue {
             len: 0,
         };
         Self {
-            spin_pays: AtomicBool::new(true),
+            spin: SpinHint::new(),
             list: Mutex::new(WaitList {
                 // Room for a few waiters up front, so the first waits of a
                 // fresh channel do not allocate either.
@@ -229,11 +217,8 @@ impl WaitQueue {
     /// The rest of [`WaitQueue::poll`], once the first attempt could not
     /// finish: spin briefly, register, re-check.
     ///
-    /// Spinning before paying for a registration and a wake-up pays when the
-    /// other side runs on another core: it often frees a slot or publishes a
-    /// message within a few hundred nanoseconds. Bounded: at most 5 retries
-    /// and 31 CPU pause hints in all, well under a microsecond. Never a yield
-    /// loop.
+    /// The spin is bounded (at most 31 CPU pause hints, and none while the
+    /// queue's [`SpinHint`] says spinning does not pay), never a yield loop.
     #[inline(never)]
     fn wait<R>(
         &self,
@@ -243,28 +228,19 @@ impl WaitQueue {
         flag: &impl Flag,
         mut attempt: impl FnMut() -> Option<R>,
     ) -> Poll<R> {
-        // When the last spins failed (the other side shares our core and
-        // cannot run while we spin), probe with one short round only.
-        let spin_pays = self.spin_pays.load(Ordering::Relaxed);
-        let rounds = if spin_pays {
-            spin_rounds()
-        } else {
-            spin_rounds().min(1)
-        };
+        let rounds = self.spin.rounds();
         for round in 0..rounds {
             for _ in 0..1u32 << round {
                 core::hint::spin_loop();
             }
             if let Some(done) = attempt() {
-                if !spin_pays {
-                    self.spin_pays.store(true, Ordering::Relaxed);
-                }
+                self.spin.record(true);
                 self.complete(key, flag);
                 return Poll::Ready(done);
             }
         }
-        if spin_pays && rounds > 0 {
-            self.spin_pays.store(false, Ordering::Relaxed);
+        if rounds > 0 {
+            self.spin.record(false);
         }
         self.register(key, cx.waker(), kind, flag);
         match attempt() {
