@@ -7,10 +7,12 @@
 //! to its own loom build too.)
 
 #[cfg(chan_loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 #[cfg(chan_loom)]
 pub(crate) use loom::sync::Arc;
 
+#[cfg(all(not(chan_loom), target_has_atomic = "64"))]
+pub(crate) use std::sync::atomic::AtomicU64;
 #[cfg(not(chan_loom))]
 pub(crate) use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 #[cfg(not(chan_loom))]

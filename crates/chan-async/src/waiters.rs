@@ -1,19 +1,23 @@
 //! FIFO queues of waiting tasks (and blocked threads), one per direction.
 //!
-//! A waiter owns exactly one entry of a [`WaitQueue`] while it waits,
-//! identified by a [`WaitKey`]. The entries live in a slab (a `Vec` with a
-//! free list) linked into FIFO lists by index, so a wait allocates nothing
-//! once the slab has grown to the largest number of simultaneous waiters, and
-//! no `unsafe` is needed: keys stay valid because only their owner frees them.
+//! A waiter owns at most one entry of a [`WaitQueue`] at a time, identified
+//! by a [`WaitKey`]. The entries live in a slab (a `Vec` with a free list)
+//! linked into FIFO lists by index, so a wait allocates nothing once the slab
+//! has grown to the largest number of simultaneous waiters, and no `unsafe`
+//! is needed. Each allocation of an entry gets a fresh serial number; a key
+//! names index and serial, so a key whose entry was freed by a notification
+//! (and perhaps reused since) is recognised as such, never mistaken for the
+//! new owner's.
 //!
 //! The three rules that a naive `Mutex<VecDeque<Waker>>` breaks:
 //!
 //! 1. **One entry per waiter.** [`WaitQueue::register`] on a key that is
 //!    still queued refreshes its waker in place (when `will_wake` says it
 //!    changed) instead of queueing a second one.
-//! 2. **A wake is never swallowed.** [`WaitQueue::notify`] moves the oldest
-//!    entry to `Notified`; if its owner is dropped before using the wake,
-//!    [`WaitQueue::cancel`] passes the wake on to the next waiter.
+//! 2. **A wake is never swallowed.** [`WaitQueue::notify`] takes the oldest
+//!    entry off the queue and frees it; if its owner is then dropped before
+//!    using the wake, [`WaitQueue::cancel`] sees that its key was notified
+//!    and passes the wake on to the next waiter.
 //! 3. **Register, then re-check.** While a queue is non-empty it keeps a
 //!    [`Flag`] raised: the ring buffer's waiting bit on the other side's
 //!    position word. The push (pop) that makes progress reads that bit in the
@@ -27,6 +31,11 @@
 //! receives) are woken one per event, first come first served; [`Kind::All`]
 //! waiters (`Drained`, which waits for the buffer to empty) are woken by
 //! every event and re-check.
+//!
+//! A woken waiter that completes gives its key back without the lock when
+//! the queue's [`NotifiedHint`] names its serial: the notification already
+//! freed its entry. That leaves one lock per side of a wait-and-wake
+//! (register, notify) instead of two.
 //!
 //! Wakers are woken, and replaced wakers dropped, only after the lock is
 //! released: a waker may run arbitrary code, re-enter the channel, or panic.
@@ -42,7 +51,15 @@ use crate::sync::Mutex;
 /// future (or thread); must be given back with [`WaitQueue::complete`] or
 /// [`WaitQueue::cancel`].
 #[derive(Debug, Default)]
-pub(crate) struct WaitKey(Option<usize>);
+pub(crate) struct WaitKey(Option<Ticket>);
+
+/// Which entry a key was given, and which allocation of it.
+#[derive(Debug, Clone, Copy)]
+struct Ticket {
+    index: usize,
+    serial: u64,
+    kind: Kind,
+}
 
 /// Where a queue announces "I have waiters" to the lock-free fast path.
 /// Called with the queue's lock held, whenever the answer changes.
@@ -70,8 +87,45 @@ pub(crate) enum Kind {
 #[derive(Debug)]
 pub(crate) struct WaitQueue {
     list: Mutex<WaitList>,
+    /// The serial of the entry most recently freed by a notification.
+    notified: NotifiedHint,
     /// How long this queue's waiters spin before registering.
     spin: SpinHint,
+}
+
+/// The serial of the last entry a notification freed, readable without the
+/// lock, so that the woken waiter (usually that entry's owner) can give its
+/// key back without locking.
+///
+/// `Relaxed` is enough: serials are never reused (64 bits, one per
+/// registration), so reading your own serial here proves your entry was
+/// freed; you then touch nothing of it, so there is nothing to synchronize
+/// with. Any other value (an older or newer notification, or a stale read)
+/// sends you to the locked path, which decides under the lock.
+#[derive(Debug)]
+struct NotifiedHint(#[cfg(target_has_atomic = "64")] crate::sync::AtomicU64);
+
+impl NotifiedHint {
+    fn new() -> Self {
+        // Serial 0 is never given out.
+        Self(
+            #[cfg(target_has_atomic = "64")]
+            crate::sync::AtomicU64::new(0),
+        )
+    }
+
+    fn record(&self, _serial: u64) {
+        #[cfg(target_has_atomic = "64")]
+        self.0.store(_serial, crate::sync::Ordering::Relaxed);
+    }
+
+    /// `true` only if `serial`'s entry was freed by a notification.
+    fn names(&self, _serial: u64) -> bool {
+        #[cfg(target_has_atomic = "64")]
+        return self.0.load(crate::sync::Ordering::Relaxed) == _serial;
+        #[cfg(not(target_has_atomic = "64"))]
+        return false;
+    }
 }
 
 /// Sentinel index: no entry.
@@ -90,18 +144,22 @@ pub(crate) type WakerPanic = Box<dyn Any + core::marker::Send>;
 ///
 /// # Invariants
 ///
-/// - `fifos[kind]` links, through `prev`/`next`, exactly the entries of that
-///   kind in state `Waiting`, oldest first.
-/// - `free` links, through `next`, exactly the entries in state `Free`.
-/// - A `Waiting` entry has a waker; `Notified` and `Free` entries have none.
+/// - An entry is either queued (`serial != 0`, with a waker, linked in
+///   `fifos[kind]` through `prev`/`next`, oldest first) or free
+///   (`serial == 0`, no waker, linked in `free` through `next`).
+/// - A [`WaitKey`] holding `Ticket { index, serial, .. }` owns entry `index`
+///   exactly while `entries[index].serial == serial`; otherwise a
+///   notification freed it.
 /// - `flagged` is what the queue's [`Flag`] was last set to; it equals
-///   "some entry is `Waiting`" whenever the lock is released.
+///   "some entry is queued" whenever the lock is released.
 #[derive(Debug)]
 struct WaitList {
     entries: Vec<Entry>,
     fifos: [Fifo; 2],
     free: usize,
     flagged: bool,
+    /// The last serial given out.
+    serials: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -113,21 +171,12 @@ struct Fifo {
 
 #[derive(Debug)]
 struct Entry {
-    state: State,
+    /// The owner's serial while queued; 0 while free.
+    serial: u64,
     kind: Kind,
     waker: Option<Waker>,
     prev: usize,
     next: usize,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    /// Not owned by any waiter; on the free list.
-    Free,
-    /// Queued, waiting for a notification.
-    Waiting,
-    /// Taken off the queue and woken; its owner has not yet looked.
-    Notified,
 }
 
 impl WaitQueue {
@@ -138,6 +187,7 @@ impl WaitQueue {
             len: 0,
         };
         Self {
+            notified: NotifiedHint::new(),
             spin: SpinHint::new(),
             list: Mutex::new(WaitList {
                 // Room for a few waiters up front, so the first waits of a
@@ -146,6 +196,7 @@ impl WaitQueue {
                 fifos: [empty; 2],
                 free: NIL,
                 flagged: false,
+                serials: 0,
             }),
         }
     }
@@ -164,31 +215,27 @@ impl WaitQueue {
         let replaced = {
             let mut list = self.list.lock();
             let replaced = match key.0 {
-                None => {
-                    key.0 = Some(list.push_back(kind, waker.clone()));
+                Some(ticket) if list.owns(ticket) => {
+                    let entry = &mut list.entries[ticket.index];
+                    match &entry.waker {
+                        Some(current) if current.will_wake(waker) => None,
+                        _ => entry.waker.replace(waker.clone()),
+                    }
+                }
+                Some(_) => {
+                    key.0 = Some(list.queue(kind, waker.clone(), true));
                     None
                 }
-                Some(index) => match list.entries[index].state {
-                    State::Waiting => {
-                        let entry = &mut list.entries[index];
-                        match &entry.waker {
-                            Some(current) if current.will_wake(waker) => None,
-                            _ => entry.waker.replace(waker.clone()),
-                        }
-                    }
-                    State::Notified => {
-                        list.push_front(index, waker.clone());
-                        None
-                    }
-                    State::Free => unreachable!("a wait key outlived its entry"),
-                },
+                None => {
+                    key.0 = Some(list.queue(kind, waker.clone(), false));
+                    None
+                }
             };
             list.sync_flag(flag);
             replaced
         };
         drop(replaced);
     }
-
     /// The one waiting loop of every future in the crate: try, spin briefly,
     /// and if that did not finish, register, then try again before returning
     /// `Pending`.
@@ -253,22 +300,28 @@ impl WaitQueue {
     }
 
     /// The owner of `key` got what it waited for (or gave up because the
-    /// channel closed): frees the entry. A notification it received counts
-    /// as used. Takes no lock when the owner never registered.
+    /// channel closed): frees its entry, if a notification has not already.
+    /// Takes no lock when the owner never registered, or when the queue's
+    /// hint shows that the last notification freed its entry.
     #[inline]
     pub(crate) fn complete(&self, key: &mut WaitKey, flag: &impl Flag) {
-        // Inlined check, out-of-line work: most operations never register,
+        // Inlined checks, out-of-line work: most operations never register,
         // and this runs once per message.
-        if let Some(index) = key.0.take() {
-            self.free(index, flag);
+        if let Some(ticket) = key.0.take() {
+            if !self.notified.names(ticket.serial) {
+                self.free(ticket, flag);
+            }
         }
     }
 
     #[inline(never)]
-    fn free(&self, index: usize, flag: &impl Flag) {
+    fn free(&self, ticket: Ticket, flag: &impl Flag) {
         let waker = {
             let mut list = self.list.lock();
-            let (_, waker) = list.remove(index);
+            if !list.owns(ticket) {
+                return; // a notification freed it
+            }
+            let waker = list.remove(ticket.index);
             list.sync_flag(flag);
             waker
         };
@@ -276,34 +329,37 @@ impl WaitQueue {
     }
 
     /// The owner of `key` stops waiting without using what it waited for
-    /// (its future was dropped): frees the entry and, if it had already been
-    /// notified of a message or slot, wakes the next waiter in its place so
+    /// (its future was dropped): frees its entry or, if a notification
+    /// already took it off the queue, wakes the next waiter in its place so
     /// the wake is not lost.
     #[inline]
     pub(crate) fn cancel(&self, key: &mut WaitKey, flag: &impl Flag) {
         // As in `complete`: the drop of a future that never waited is one
         // inlined check.
-        if let Some(index) = key.0.take() {
-            self.withdraw(index, flag);
+        if let Some(ticket) = key.0.take() {
+            self.withdraw(ticket, flag);
         }
     }
 
     #[inline(never)]
-    fn withdraw(&self, index: usize, flag: &impl Flag) {
+    fn withdraw(&self, ticket: Ticket, flag: &impl Flag) {
         let (own, forwarded) = {
             let mut list = self.list.lock();
-            let kind = list.entries[index].kind;
-            let (notified, own) = list.remove(index);
-            let forwarded = if notified && kind == Kind::One {
-                list.pop_front(Kind::One)
+            let (own, forwarded) = if list.owns(ticket) {
+                (list.remove(ticket.index), None)
+            } else if ticket.kind == Kind::One {
+                // Notified: the message or slot it was woken for is there
+                // for the next waiter.
+                (None, list.pop_front(Kind::One))
             } else {
-                None
+                (None, None)
             };
             list.sync_flag(flag);
             (own, forwarded)
         };
         drop(own);
-        if let Some(waker) = forwarded {
+        if let Some((waker, serial)) = forwarded {
+            self.notified.record(serial);
             waker.wake();
         }
     }
@@ -324,15 +380,16 @@ impl WaitQueue {
             let single = {
                 let mut list = self.list.lock();
                 if list.fifos[Kind::All as usize].len == 0 {
-                    let waker = list.pop_front(Kind::One);
+                    let first = list.pop_front(Kind::One);
                     list.sync_flag(flag);
-                    Some(waker)
+                    Some(first)
                 } else {
                     None
                 }
             };
-            if let Some(waker) = single {
-                if let Some(waker) = waker {
+            if let Some(first) = single {
+                if let Some((waker, serial)) = first {
+                    self.notified.record(serial);
                     waker.wake();
                 }
                 return;
@@ -365,7 +422,7 @@ impl WaitQueue {
                         next = list.pop_front(Kind::One);
                         count -= usize::from(next.is_some());
                     }
-                    let Some(waker) = next.or_else(|| list.pop_front(Kind::All)) else {
+                    let Some((waker, _)) = next.or_else(|| list.pop_front(Kind::All)) else {
                         break;
                     };
                     batch[taken] = Some(waker);
@@ -429,7 +486,12 @@ impl<F: Flag> Drop for Waiter<'_, F> {
 }
 
 impl WaitList {
-    /// Raises or lowers `flag` if "some entry is waiting" changed.
+    /// Whether `ticket`'s entry is still queued for its owner.
+    fn owns(&self, ticket: Ticket) -> bool {
+        self.entries[ticket.index].serial == ticket.serial
+    }
+
+    /// Raises or lowers `flag` if "some entry is queued" changed.
     fn sync_flag(&mut self, flag: &impl Flag) {
         let waiting = self.fifos[0].len + self.fifos[1].len > 0;
         if waiting != self.flagged {
@@ -438,11 +500,12 @@ impl WaitList {
         }
     }
 
-    /// Queues a new entry at the back of its kind's list; returns its index.
-    fn push_back(&mut self, kind: Kind, waker: Waker) -> usize {
+    /// Queues a new entry of `kind`, at the back of its list or (for a
+    /// waiter that was notified but found nothing) at the front.
+    fn queue(&mut self, kind: Kind, waker: Waker, front: bool) -> Ticket {
         let index = if self.free == NIL {
             self.entries.push(Entry {
-                state: State::Free,
+                serial: 0,
                 kind,
                 waker: None,
                 prev: NIL,
@@ -454,90 +517,78 @@ impl WaitList {
             self.free = self.entries[index].next;
             index
         };
+        self.serials += 1;
+        let serial = self.serials;
         let fifo = &mut self.fifos[kind as usize];
-        let tail = std::mem::replace(&mut fifo.tail, index);
         fifo.len += 1;
-        if tail == NIL {
-            fifo.head = index;
+        let (prev, next) = if front {
+            let head = std::mem::replace(&mut fifo.head, index);
+            if head == NIL {
+                fifo.tail = index;
+            } else {
+                self.entries[head].prev = index;
+            }
+            (NIL, head)
         } else {
-            self.entries[tail].next = index;
+            let tail = std::mem::replace(&mut fifo.tail, index);
+            if tail == NIL {
+                fifo.head = index;
+            } else {
+                self.entries[tail].next = index;
+            }
+            (tail, NIL)
+        };
+        self.entries[index] = Entry {
+            serial,
+            kind,
+            waker: Some(waker),
+            prev,
+            next,
+        };
+        Ticket {
+            index,
+            serial,
+            kind,
         }
-        let entry = &mut self.entries[index];
-        entry.state = State::Waiting;
-        entry.kind = kind;
-        entry.waker = Some(waker);
-        entry.prev = tail;
-        entry.next = NIL;
-        index
     }
 
-    /// Queues the `Notified` entry `index` again, at the front of its list.
-    fn push_front(&mut self, index: usize, waker: Waker) {
-        let kind = self.entries[index].kind;
-        let fifo = &mut self.fifos[kind as usize];
-        let head = std::mem::replace(&mut fifo.head, index);
-        fifo.len += 1;
-        if head == NIL {
-            fifo.tail = index;
-        } else {
-            self.entries[head].prev = index;
-        }
-        let entry = &mut self.entries[index];
-        debug_assert_eq!(entry.state, State::Notified);
-        entry.state = State::Waiting;
-        entry.waker = Some(waker);
-        entry.prev = NIL;
-        entry.next = head;
-    }
-
-    /// Takes the oldest waiting entry of `kind` off its list, marks it
-    /// `Notified` and returns its waker.
-    fn pop_front(&mut self, kind: Kind) -> Option<Waker> {
+    /// Takes the oldest entry of `kind` off its list and frees it; returns
+    /// its waker and the serial it had.
+    fn pop_front(&mut self, kind: Kind) -> Option<(Waker, u64)> {
         let index = self.fifos[kind as usize].head;
         if index == NIL {
             return None;
         }
-        self.unlink(index);
-        let entry = &mut self.entries[index];
-        entry.state = State::Notified;
-        entry.waker.take()
+        let serial = self.entries[index].serial;
+        let waker = self.remove(index)?;
+        Some((waker, serial))
     }
 
-    /// Frees entry `index`; returns whether it had been notified, and its
-    /// waker (to drop outside the lock).
-    fn remove(&mut self, index: usize) -> (bool, Option<Waker>) {
-        let state = self.entries[index].state;
-        if state == State::Waiting {
-            self.unlink(index);
-        }
-        let entry = &mut self.entries[index];
-        entry.state = State::Free;
-        entry.next = self.free;
-        self.free = index;
-        (state == State::Notified, entry.waker.take())
-    }
-
-    /// Unlinks the `Waiting` entry `index` from its list.
-    fn unlink(&mut self, index: usize) {
+    /// Unlinks the queued entry `index` and frees it; returns its waker (to
+    /// wake or drop outside the lock).
+    fn remove(&mut self, index: usize) -> Option<Waker> {
         let (prev, next, kind) = {
             let entry = &self.entries[index];
-            debug_assert_eq!(entry.state, State::Waiting);
+            debug_assert_ne!(entry.serial, 0, "removing a free entry");
             (entry.prev, entry.next, entry.kind)
         };
         let fifo = &mut self.fifos[kind as usize];
         if prev == NIL {
             fifo.head = next;
+        } else {
+            self.entries[prev].next = next;
         }
         if next == NIL {
             fifo.tail = prev;
-        }
-        fifo.len -= 1;
-        if prev != NIL {
-            self.entries[prev].next = next;
-        }
-        if next != NIL {
+        } else {
             self.entries[next].prev = prev;
         }
+        fifo.len -= 1;
+        let entry = &mut self.entries[index];
+        entry.serial = 0;
+        entry.next = self.free;
+        self.free = index;
+        entry.waker.take()
     }
 }
 

@@ -338,3 +338,71 @@ fn second_waiter_registers_under_a_raised_flag() {
         drop(keep);
     });
 }
+
+#[test]
+fn woken_waiters_free_their_entries_and_later_wakes_still_arrive() {
+    // A notified receiver gives its key back without the lock when the
+    // queue's hint names it; one that was woken but found the message taken
+    // queues again at the front. Either way no stale entry may stay queued:
+    // a later send must wake whoever still waits, never a finished future.
+    model(|| {
+        let (tx, rx) = channel(1);
+        let rx2 = rx.clone();
+        let (first_flag, first_waker) = flag();
+        let (second_flag, second_waker) = flag();
+        let mut first = pin!(rx.recv());
+        let mut second = pin!(rx2.recv());
+        let mut first_cx = Context::from_waker(&first_waker);
+        let mut second_cx = Context::from_waker(&second_waker);
+        assert!(first.as_mut().poll(&mut first_cx).is_pending());
+
+        let keep = tx.clone(); // so the sender's drop does not close
+        let sender = thread::spawn(move || tx.try_send(1).unwrap());
+        let mut got = Vec::new();
+        let mut second_done = false;
+        if let Poll::Ready(value) = second.as_mut().poll(&mut second_cx) {
+            got.push(value);
+            second_done = true;
+        }
+        sender.join().unwrap();
+
+        let mut first_done = false;
+        if woken(&first_flag) {
+            if let Poll::Ready(value) = first.as_mut().poll(&mut first_cx) {
+                got.push(value);
+                first_done = true;
+            }
+        }
+        keep.try_send(2).unwrap();
+        for _ in 0..2 {
+            if !first_done && woken(&first_flag) {
+                if let Poll::Ready(value) = first.as_mut().poll(&mut first_cx) {
+                    got.push(value);
+                    first_done = true;
+                }
+            }
+            if !second_done && woken(&second_flag) {
+                if let Poll::Ready(value) = second.as_mut().poll(&mut second_cx) {
+                    got.push(value);
+                    second_done = true;
+                }
+            }
+        }
+        assert!(
+            first_done && second_done,
+            "a receiver slept through a send: {got:?}"
+        );
+        got.sort();
+        assert_eq!(got, [Some(1), Some(2)]);
+
+        // Nothing stale left queued: the next waiter is the one woken.
+        let (third_flag, third_waker) = flag();
+        let mut third = pin!(rx.recv());
+        let mut third_cx = Context::from_waker(&third_waker);
+        assert!(third.as_mut().poll(&mut third_cx).is_pending());
+        keep.try_send(3).unwrap();
+        assert!(woken(&third_flag), "a stale entry took the wake");
+        assert_eq!(third.as_mut().poll(&mut third_cx), Poll::Ready(Some(3)));
+        drop(keep);
+    });
+}
