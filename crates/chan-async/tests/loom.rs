@@ -51,6 +51,12 @@ fn woken(flag: &Flag) -> bool {
     flag.0.load(Ordering::SeqCst)
 }
 
+/// Whether `flag` was woken since the last call: consumes the wake, so a
+/// later check needs a new one.
+fn take_wake(flag: &Flag) -> bool {
+    flag.0.swap(false, Ordering::SeqCst)
+}
+
 /// Counts drops, to prove each message is dropped exactly once.
 struct Counted(Arc<AtomicUsize>);
 
@@ -343,8 +349,9 @@ fn second_waiter_registers_under_a_raised_flag() {
 fn woken_waiters_free_their_entries_and_later_wakes_still_arrive() {
     // A notified receiver gives its key back without the lock when the
     // queue's hint names it; one that was woken but found the message taken
-    // queues again at the front. Either way no stale entry may stay queued:
-    // a later send must wake whoever still waits, never a finished future.
+    // queues again at the front. Either way no stale entry may stay queued,
+    // and a receiver still waiting must get a fresh wake for the next send:
+    // wakes are consumed (the flag is reset) before every poll.
     model(|| {
         let (tx, rx) = channel(1);
         let rx2 = rx.clone();
@@ -366,34 +373,37 @@ fn woken_waiters_free_their_entries_and_later_wakes_still_arrive() {
         }
         sender.join().unwrap();
 
+        // Poll whoever was woken, until nobody is: exactly one receiver
+        // takes message 1.
         let mut first_done = false;
-        if woken(&first_flag) {
-            if let Poll::Ready(value) = first.as_mut().poll(&mut first_cx) {
-                got.push(value);
-                first_done = true;
-            }
-        }
-        keep.try_send(2).unwrap();
         for _ in 0..2 {
-            if !first_done && woken(&first_flag) {
+            if !first_done && take_wake(&first_flag) {
                 if let Poll::Ready(value) = first.as_mut().poll(&mut first_cx) {
                     got.push(value);
                     first_done = true;
                 }
             }
-            if !second_done && woken(&second_flag) {
+            if !second_done && take_wake(&second_flag) {
                 if let Poll::Ready(value) = second.as_mut().poll(&mut second_cx) {
                     got.push(value);
                     second_done = true;
                 }
             }
         }
+        assert_eq!(got, [Some(1)], "message 1 taken once, by a woken receiver");
+
+        // The one still waiting must be woken afresh by the next send.
+        keep.try_send(2).unwrap();
+        let (remaining, future, cx) = if first_done {
+            (&second_flag, second.as_mut(), &mut second_cx)
+        } else {
+            (&first_flag, first.as_mut(), &mut first_cx)
+        };
         assert!(
-            first_done && second_done,
-            "a receiver slept through a send: {got:?}"
+            take_wake(remaining),
+            "the remaining receiver slept through a send"
         );
-        got.sort();
-        assert_eq!(got, [Some(1), Some(2)]);
+        assert_eq!(future.poll(cx), Poll::Ready(Some(2)));
 
         // Nothing stale left queued: the next waiter is the one woken.
         let (third_flag, third_waker) = flag();
