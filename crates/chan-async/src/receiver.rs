@@ -142,6 +142,37 @@ impl<T> Receiver<T> {
 
 impl_queries!(Receiver);
 
+/// The receiver as a stream of messages, ending once the channel is closed
+/// and drained.
+///
+/// A pending `poll_next` holds a place in the receivers' queue, like a
+/// pending [`Recv`](crate::Recv) future, but the place belongs to the
+/// receiver: it is given back when a later `poll_next` completes or when the
+/// receiver is dropped (passing on a wake it did not use). So a receiver
+/// polled as a stream and then left alone while it lives on, for example
+/// `rx.next()` losing a `select!` in a loop that then stops polling it, can
+/// be handed the wake for a message and sit on it while other receivers
+/// sleep. In `select!` loops with several receivers, prefer
+/// [`recv`](Receiver::recv): its future gives its place back when dropped.
+///
+/// ```
+/// use std::future::poll_fn;
+/// use std::pin::Pin;
+/// use futures_core::Stream;
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let (tx, mut rx) = chan_async::channel(4);
+/// tokio::spawn(async move {
+///     for i in 0..3 {
+///         tx.send(i).await.unwrap();
+///     }
+/// });
+/// let mut got = Vec::new();
+/// while let Some(i) = poll_fn(|cx| Pin::new(&mut rx).poll_next(cx)).await {
+///     got.push(i);
+/// }
+/// assert_eq!(got, [0, 1, 2]);
+/// # });
+/// ```
 impl<T> futures_core::Stream for Receiver<T> {
     type Item = T;
 

@@ -206,8 +206,8 @@ impl WaitQueue {
     /// A first call queues a new entry at the back. A later call while still
     /// queued only refreshes the waker (so the newest one is woken). A call
     /// after a notification the owner could not use (another thread took the
-    /// message or slot first) queues it again at the front: it is still the
-    /// oldest waiter.
+    /// message or slot first) queues it again: a [`Kind::One`] waiter at the
+    /// front, as it is still the oldest; a [`Kind::All`] waiter at the back.
     ///
     /// The caller must re-check its condition after this returns, before it
     /// goes to sleep.
@@ -223,7 +223,10 @@ impl WaitQueue {
                     }
                 }
                 Some(_) => {
-                    key.0 = Some(list.queue(kind, waker.clone(), true));
+                    // Notified, found nothing: a `One` waiter is still the
+                    // oldest, so it goes first. `All` waiters get no turn
+                    // to keep, and go to the back.
+                    key.0 = Some(list.queue(kind, waker.clone(), kind == Kind::One));
                     None
                 }
                 None => {
@@ -409,27 +412,38 @@ impl WaitQueue {
         self.wake_locked(usize::MAX, flag)
     }
 
-    fn wake_locked(&self, mut count: usize, flag: &impl Flag) -> Result<(), WakerPanic> {
+    fn wake_locked(&self, count: usize, flag: &impl Flag) -> Result<(), WakerPanic> {
         let mut first_panic = Ok(());
+        // How many of each kind to wake: at most those queued at the first
+        // lock. A waiter that registers after that lock sees, in its
+        // re-check, what the caller did before calling; and a woken `All`
+        // waiter that registers again between batches must not be woken
+        // again, or waiters re-registering faster than we wake them would
+        // keep this loop going for ever.
+        let mut left: Option<[usize; 2]> = None;
         loop {
             let mut batch: [Option<Waker>; WAKE_BATCH] = Default::default();
             let mut taken = 0;
             let more = {
                 let mut list = self.list.lock();
+                let left =
+                    left.get_or_insert_with(|| [count.min(list.fifos[0].len), list.fifos[1].len]);
                 while taken < WAKE_BATCH {
-                    let mut next = None;
-                    if count > 0 {
-                        next = list.pop_front(Kind::One);
-                        count -= usize::from(next.is_some());
-                    }
-                    let Some((waker, _)) = next.or_else(|| list.pop_front(Kind::All)) else {
+                    let kind = if left[Kind::One as usize] > 0 {
+                        Kind::One
+                    } else if left[Kind::All as usize] > 0 {
+                        Kind::All
+                    } else {
                         break;
                     };
-                    batch[taken] = Some(waker);
-                    taken += 1;
+                    left[kind as usize] -= 1;
+                    if let Some((waker, _)) = list.pop_front(kind) {
+                        batch[taken] = Some(waker);
+                        taken += 1;
+                    }
                 }
                 list.sync_flag(flag);
-                taken == WAKE_BATCH
+                left.iter().any(|&n| n > 0)
             };
             for waker in batch.iter_mut().take(taken).filter_map(Option::take) {
                 // A waker is foreign code: if one panics, the others must
@@ -760,6 +774,50 @@ mod tests {
             queue.complete(&mut key, &NoFlag);
         }
         assert_eq!(queue.list.lock().entries.len(), 1);
+    }
+
+    /// A waiter whose waker queues it again at once, as a `Drained` future
+    /// polled on another thread may.
+    struct Eager {
+        queue: StdArc<WaitQueue>,
+        key: std::sync::Mutex<WaitKey>,
+        wakes: StdAtomicUsize,
+    }
+    impl Wake for Eager {
+        fn wake(self: StdArc<Self>) {
+            self.wakes.fetch_add(1, Ordering::SeqCst);
+            let waker = Waker::from(self.clone());
+            let mut key = self.key.lock().unwrap();
+            self.queue.register(&mut key, &waker, Kind::All, &NoFlag);
+        }
+    }
+
+    #[test]
+    fn notify_all_wakes_each_waiter_once_even_if_they_queue_again() {
+        let queue = StdArc::new(WaitQueue::new());
+        let waiters: Vec<StdArc<Eager>> = (0..WAKE_BATCH * 2 + 5)
+            .map(|_| {
+                let eager = StdArc::new(Eager {
+                    queue: queue.clone(),
+                    key: std::sync::Mutex::new(WaitKey::default()),
+                    wakes: StdAtomicUsize::new(0),
+                });
+                let waker = Waker::from(eager.clone());
+                queue.register(&mut eager.key.lock().unwrap(), &waker, Kind::All, &NoFlag);
+                eager
+            })
+            .collect();
+        // Every woken waiter is queued again before the next batch; without
+        // a bound this would wake them round and round.
+        queue.notify_all(&NoFlag).unwrap();
+        for eager in &waiters {
+            assert_eq!(eager.wakes.load(Ordering::SeqCst), 1);
+        }
+        assert_eq!(waiting(&queue), waiters.len(), "all queued again");
+        for eager in &waiters {
+            queue.cancel(&mut eager.key.lock().unwrap(), &NoFlag);
+        }
+        assert_eq!(waiting(&queue), 0);
     }
 
     #[test]
