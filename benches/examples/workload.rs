@@ -1,6 +1,7 @@
-//! One channel workload, run a few times for chan-async and the two fastest
-//! peers, printing the median wall and CPU time per message: a quick check
-//! between full `cargo xtask bench` runs, and the binary to profile.
+//! One channel workload, run a few times for chan-async and every peer that
+//! supports it (or only those named in `PEERS`, e.g. `PEERS=chan-async,kanal`),
+//! printing the median wall and CPU time per message: a quick check between
+//! full `cargo xtask bench` runs, and the binary to profile.
 //!
 //! ```text
 //! cargo run --release -p benches --example workload -- CAPACITY PRODUCERS CONSUMERS MESSAGES [current-thread]
@@ -11,13 +12,21 @@
 //! Without `current-thread` the tasks run on a tokio runtime with 2 workers,
 //! as in the benches.
 
-use benches::peers::{current_thread, multi_thread, run, ChanAsync, Flume, Kanal, Peer, Shape};
+use benches::peers::{
+    current_thread, multi_thread, run, AsyncChannel, ChanAsync, Flume, FuturesMpsc, Kanal, Peer,
+    Shape, Thingbuf, TokioMpsc,
+};
 use tokio::runtime::Runtime;
 
 /// Runs per implementation; the median is printed.
 const RUNS: usize = 7;
 
 fn measure<P: Peer>(rt: &Runtime, shape: Shape, messages: u64) {
+    let wanted =
+        std::env::var("PEERS").map_or(true, |names| names.split(',').any(|n| n == P::NAME));
+    if !wanted || (shape.consumers > 1 && !P::MPMC) {
+        return;
+    }
     let mut runs: Vec<(f64, f64)> = (0..RUNS)
         .map(|_| {
             let (wall, cpu) = run::<P>(rt, shape, messages);
@@ -54,4 +63,8 @@ fn main() {
     measure::<ChanAsync>(&rt, shape, messages);
     measure::<Kanal>(&rt, shape, messages);
     measure::<Flume>(&rt, shape, messages);
+    measure::<Thingbuf>(&rt, shape, messages);
+    measure::<TokioMpsc>(&rt, shape, messages);
+    measure::<AsyncChannel>(&rt, shape, messages);
+    measure::<FuturesMpsc>(&rt, shape, messages);
 }
