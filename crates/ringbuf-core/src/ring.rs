@@ -300,36 +300,39 @@ impl<T> RingBuffer<T> {
                     }
                     Err(current) => tail = current,
                 }
-            } else if self.push_blocked(stamp, position, &mut step) {
-                return Err(PushError::Full(value));
-            } else {
+            } else if let Some(next) = self.push_blocked(stamp, position, step) {
+                step = next;
                 tail = self.tail.load(Ordering::Relaxed);
+            } else {
+                return Err(PushError::Full(value));
             }
         }
     }
 
     /// The slow side of a push that found its slot not free at `position`:
-    /// returns `true` if the buffer is full; otherwise waits for a pop that
+    /// returns `None` if the buffer is full; otherwise waits for a pop that
     /// is moving the old value out (spinning, then yielding the thread), or
-    /// just retries when another producer moved `tail`, and returns `false`. Out of line, so the inlined fast path stays
-    /// small.
+    /// just retries when another producer moved `tail`, and returns the
+    /// next wait step for the retry. Out of line, and taking the step by
+    /// value, so the inlined fast path stays small and keeps it in a
+    /// register.
     #[cold]
     #[inline(never)]
-    fn push_blocked(&self, stamp: usize, position: usize, step: &mut u32) -> bool {
+    fn push_blocked(&self, stamp: usize, position: usize, mut step: u32) -> Option<u32> {
         if stamp.wrapping_add(self.one_lap) == position.wrapping_add(1) {
             // The slot still holds the value pushed one lap ago.
             let head = self.head.load(Ordering::Relaxed) & !self.wait_bit;
             if head.wrapping_add(self.one_lap) == position {
-                return true;
+                return None;
             }
             // A pop has claimed that value and is moving it out: wait for it.
-            spin_wait(step);
+            spin_wait(&mut step);
         } else {
             // Our `tail` was stale (another producer moved it): retry at once,
             // never escalating to a thread yield.
             spin_hint();
         }
-        false
+        Some(step)
     }
 
     /// Removes the value at the front, telling an empty buffer from one that
@@ -396,9 +399,8 @@ impl<T> RingBuffer<T> {
                     }
                     Err(current) => head = current,
                 }
-            } else if let Some(error) = self.pop_blocked(stamp, position, &mut step) {
-                return Err(error);
             } else {
+                step = self.pop_blocked(stamp, position, step)?;
                 head = self.head.load(Ordering::Relaxed);
             }
         }
@@ -408,27 +410,27 @@ impl<T> RingBuffer<T> {
     /// returns the error if the buffer is empty (or closed and empty);
     /// otherwise waits for a push that has claimed `position` and is writing
     /// it, or just retries when another consumer moved `head`, and returns
-    /// `None`.
+    /// the next wait step for the retry.
     #[cold]
     #[inline(never)]
-    fn pop_blocked(&self, stamp: usize, position: usize, step: &mut u32) -> Option<PopError> {
+    fn pop_blocked(&self, stamp: usize, position: usize, mut step: u32) -> Result<u32, PopError> {
         if stamp == position {
             // Nothing published at `position` in this lap yet.
             let tail = self.tail.load(Ordering::Relaxed);
             if tail & !(self.mark_bit | self.wait_bit) == position {
-                return Some(if tail & self.mark_bit != 0 {
+                return Err(if tail & self.mark_bit != 0 {
                     PopError::Closed
                 } else {
                     PopError::Empty
                 });
             }
             // A push has claimed `position` and is writing it: wait for it.
-            spin_wait(step);
+            spin_wait(&mut step);
         } else {
             // Our `head` was stale (another consumer moved it): retry at once.
             spin_hint();
         }
-        None
+        Ok(step)
     }
 
     /// Raises or lowers the flag that
