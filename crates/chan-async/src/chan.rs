@@ -10,11 +10,12 @@
 //! A send that finds a free slot and a receive that finds a message take no
 //! lock and issue no fence. While a queue has waiters it keeps the ring's
 //! waiting flag raised on the other side's position word (receivers' flag in
-//! `tail`, senders' in `head`); the push or pop reads that flag in the
+//! `tail`, senders' in `head`; it may stay up a while after the last waiter
+//! left, see `waiters.rs`); the push or pop reads that flag in the
 //! compare-and-swap it does anyway, and only when it is up does it lock the
 //! queue to wake a waiter. A waiter registers (raising the flag with an
-//! `AcqRel` read-modify-write if it is the first) and re-checks the ring
-//! before it sleeps. Both sides touch the same word, so its modification
+//! `AcqRel` read-modify-write if it is down) and re-checks the ring before
+//! it sleeps. Both sides touch the same word, so its modification
 //! order decides: if the flag change comes first, the push reads it and wakes
 //! someone (and, acquiring it, finds the waiter's entry under the lock); if
 //! the push comes first, the flag change acquires it and the re-check sees

@@ -134,6 +134,10 @@ const NIL: usize = usize::MAX;
 /// Entries a queue's slab has room for when the channel is created.
 const INITIAL_ENTRIES: usize = 4;
 
+/// While leaving the flag up does not pay, one notification in this many
+/// that takes the last waiter leaves it up anyway, as a probe.
+const KEEP_FLAG_PROBE: u8 = 8;
+
 /// Wakers taken per lock acquisition by a multi-wake, then woken unlocked.
 const WAKE_BATCH: usize = 32;
 
@@ -150,14 +154,25 @@ pub(crate) type WakerPanic = Box<dyn Any + core::marker::Send>;
 /// - A [`WaitKey`] holding `Ticket { index, serial, .. }` owns entry `index`
 ///   exactly while `entries[index].serial == serial`; otherwise a
 ///   notification freed it.
-/// - `flagged` is what the queue's [`Flag`] was last set to; it equals
-///   "some entry is queued" whenever the lock is released.
+/// - `flagged` is what the queue's [`Flag`] was last set to. Whenever the
+///   lock is released, some entry queued implies `flagged`. The converse
+///   need not hold: a notification that takes the last waiter may leave the
+///   flag up (see [`WaitList::settle_flag`]); a notification that then
+///   finds nobody to wake lowers it, as does a waiter that leaves on its
+///   own.
 #[derive(Debug)]
 struct WaitList {
     entries: Vec<Entry>,
     fifos: [Fifo; 2],
     free: usize,
     flagged: bool,
+    /// Whether a notification that takes the last waiter leaves the flag
+    /// up: learnt from what followed the last time it did.
+    keep_flag: bool,
+    /// Notifications that took the last waiter while `keep_flag` was false;
+    /// every [`KEEP_FLAG_PROBE`]th leaves the flag up anyway, to find out
+    /// whether that has started to pay.
+    probes: u8,
     /// The last serial given out.
     serials: u64,
 }
@@ -196,6 +211,8 @@ impl WaitQueue {
                 fifos: [empty; 2],
                 free: NIL,
                 flagged: false,
+                keep_flag: true,
+                probes: 0,
                 serials: 0,
             }),
         }
@@ -214,6 +231,7 @@ impl WaitQueue {
     pub(crate) fn register(&self, key: &mut WaitKey, waker: &Waker, kind: Kind, flag: &impl Flag) {
         let replaced = {
             let mut list = self.list.lock();
+            let was_idle = list.idle();
             let replaced = match key.0 {
                 Some(ticket) if list.owns(ticket) => {
                     let entry = &mut list.entries[ticket.index];
@@ -234,7 +252,12 @@ impl WaitQueue {
                     None
                 }
             };
-            list.sync_flag(flag);
+            if was_idle && list.flagged {
+                // The flag left up by the last notification saved this
+                // registration a read-modify-write: keep doing that.
+                list.keep_flag = true;
+            }
+            list.raise_flag(flag);
             replaced
         };
         drop(replaced);
@@ -325,7 +348,7 @@ impl WaitQueue {
                 return; // a notification freed it
             }
             let waker = list.remove(ticket.index);
-            list.sync_flag(flag);
+            list.lower_flag_if_idle(flag);
             waker
         };
         drop(waker);
@@ -357,7 +380,7 @@ impl WaitQueue {
             } else {
                 (None, None)
             };
-            list.sync_flag(flag);
+            list.lower_flag_if_idle(flag);
             (own, forwarded)
         };
         drop(own);
@@ -384,7 +407,7 @@ impl WaitQueue {
                 let mut list = self.list.lock();
                 if list.fifos[Kind::All as usize].len == 0 {
                     let first = list.pop_front(Kind::One);
-                    list.sync_flag(flag);
+                    list.settle_flag(flag, first.is_some());
                     Some(first)
                 } else {
                     None
@@ -421,6 +444,7 @@ impl WaitQueue {
         // again, or waiters re-registering faster than we wake them would
         // keep this loop going for ever.
         let mut left: Option<[usize; 2]> = None;
+        let mut woke_any = false;
         loop {
             let mut batch: [Option<Waker>; WAKE_BATCH] = Default::default();
             let mut taken = 0;
@@ -442,7 +466,8 @@ impl WaitQueue {
                         taken += 1;
                     }
                 }
-                list.sync_flag(flag);
+                woke_any |= taken > 0;
+                list.settle_flag(flag, woke_any);
                 left.iter().any(|&n| n > 0)
             };
             for waker in batch.iter_mut().take(taken).filter_map(Option::take) {
@@ -505,12 +530,49 @@ impl WaitList {
         self.entries[ticket.index].serial == ticket.serial
     }
 
-    /// Raises or lowers `flag` if "some entry is queued" changed.
-    fn sync_flag(&mut self, flag: &impl Flag) {
-        let waiting = self.fifos[0].len + self.fifos[1].len > 0;
-        if waiting != self.flagged {
-            flag.set(waiting);
-            self.flagged = waiting;
+    fn idle(&self) -> bool {
+        self.fifos[0].len + self.fifos[1].len == 0
+    }
+
+    /// Raises `flag` if an entry is queued and it is not up yet.
+    fn raise_flag(&mut self, flag: &impl Flag) {
+        if !self.flagged && !self.idle() {
+            flag.set(true);
+            self.flagged = true;
+        }
+    }
+
+    /// After a notification: if it took the last waiter, lowers `flag` or
+    /// leaves it up for the next registration, as `keep_flag` (or a probe)
+    /// says; if it found nobody to wake, lowers it, and learns that leaving
+    /// it up did not pay.
+    ///
+    /// Leaving it up pays when the woken waiter waits again before the other
+    /// side's next operation (a ping-pong through a buffer of one): neither
+    /// side then pays a read-modify-write on the ring's position word for
+    /// the flag. It costs when the other side's next operation comes first:
+    /// that operation sees the flag and takes the lock for nobody.
+    fn settle_flag(&mut self, flag: &impl Flag, woke_any: bool) {
+        if !self.flagged || !self.idle() {
+            return;
+        }
+        if !woke_any {
+            self.keep_flag = false;
+        } else if self.keep_flag || {
+            self.probes = self.probes.wrapping_add(1);
+            self.probes % KEEP_FLAG_PROBE == 0
+        } {
+            return;
+        }
+        flag.set(false);
+        self.flagged = false;
+    }
+
+    /// Lowers `flag` if it is up and no entry is queued.
+    fn lower_flag_if_idle(&mut self, flag: &impl Flag) {
+        if self.flagged && self.idle() {
+            flag.set(false);
+            self.flagged = false;
         }
     }
 
@@ -658,6 +720,38 @@ mod tests {
         assert_eq!(*flag.0.borrow(), [true, false, true]);
         queue.complete(&mut a, &flag);
         assert_eq!(*flag.0.borrow(), [true, false, true, false]);
+    }
+
+    #[test]
+    fn flag_is_left_up_only_while_the_woken_waiter_comes_back_first() {
+        let queue = WaitQueue::new();
+        let flag = Recorder::default();
+        let (_, waker) = counter();
+        // A ping-pong: wait, be notified, wait again before anything else.
+        let round = || {
+            let mut key = WaitKey::default();
+            queue.register(&mut key, &waker, Kind::One, &flag);
+            queue.notify(1, &flag);
+            queue.complete(&mut key, &flag);
+        };
+        for _ in 0..4 {
+            round();
+        }
+        // Raised once, then left up: every registration found it up.
+        let mut expected = vec![true];
+        assert_eq!(*flag.0.borrow(), expected);
+        // A notification that finds nobody lowers it and stops leaving it
+        // up: each wake lowers it again, until a probe leaves it up and the
+        // next registration finds it so.
+        queue.notify(1, &flag);
+        expected.push(false);
+        let probe = usize::from(KEEP_FLAG_PROBE);
+        for _ in 0..probe + 2 {
+            round();
+        }
+        expected.extend([true, false].repeat(probe - 1));
+        expected.push(true);
+        assert_eq!(*flag.0.borrow(), expected);
     }
 
     #[test]

@@ -416,3 +416,102 @@ fn woken_waiters_free_their_entries_and_later_wakes_still_arrive() {
         drop(keep);
     });
 }
+
+#[test]
+fn register_recheck_wake_under_a_stale_flag() {
+    // The receivers' flag is lowered lazily: after a waiter is woken it
+    // stays up with nobody waiting. A new receiver that registers then
+    // changes no atomic, and a racing send may find the flag up and the
+    // queue empty (and lower it) or find the receiver queued: either way
+    // the receiver must get the message, by its re-check or by a wake.
+    model(|| {
+        let (tx, rx) = channel(1);
+        let keep = tx.clone();
+        // Leave the flag up: wait, be woken by a send, take the message.
+        let (first_woke, first_waker) = flag();
+        let mut first_cx = Context::from_waker(&first_waker);
+        let mut first = pin!(rx.recv());
+        assert!(first.as_mut().poll(&mut first_cx).is_pending());
+        keep.try_send(0).unwrap();
+        assert!(woken(&first_woke));
+        assert_eq!(first.as_mut().poll(&mut first_cx), Poll::Ready(Some(0)));
+
+        let sender = thread::spawn(move || tx.try_send(1).unwrap());
+        let (woke, waker) = flag();
+        let mut cx = Context::from_waker(&waker);
+        let mut recv = pin!(rx.recv());
+        let early = recv.as_mut().poll(&mut cx);
+        sender.join().unwrap();
+        if early.is_pending() {
+            assert!(
+                woken(&woke),
+                "lost wake-up: the receiver sleeps on a message"
+            );
+            assert_eq!(recv.as_mut().poll(&mut cx), Poll::Ready(Some(1)));
+        } else {
+            assert_eq!(early, Poll::Ready(Some(1)));
+        }
+        drop(keep);
+    });
+}
+
+#[test]
+fn flag_lowered_by_a_needless_wake_still_guards_later_waiters() {
+    // A wait and its wake leave the receivers' flag up; a send that then
+    // finds nobody waiting lowers it and stops leaving it up. After that,
+    // two receivers wait while sends race with the second one's
+    // registration: the flag must be raised again and stay up while either
+    // waits, so both sends reach a receiver.
+    model(|| {
+        let (tx, rx) = channel(2);
+        let keep = tx.clone();
+        let (first_woke, first_waker) = flag();
+        let mut first_cx = Context::from_waker(&first_waker);
+        let mut first = pin!(rx.recv());
+        assert!(first.as_mut().poll(&mut first_cx).is_pending());
+        keep.try_send(0).unwrap();
+        assert!(woken(&first_woke));
+        assert_eq!(first.as_mut().poll(&mut first_cx), Poll::Ready(Some(0)));
+        keep.try_send(1).unwrap(); // nobody waits: lowers the flag
+        assert_eq!(rx.try_recv(), Ok(1));
+
+        let rx2 = rx.clone();
+        let (a_flag, a_waker) = flag();
+        let (b_flag, b_waker) = flag();
+        let mut a_cx = Context::from_waker(&a_waker);
+        let mut b_cx = Context::from_waker(&b_waker);
+        let mut a = pin!(rx.recv());
+        let mut b = pin!(rx2.recv());
+        assert!(a.as_mut().poll(&mut a_cx).is_pending());
+        let sender = thread::spawn(move || {
+            tx.try_send(2).unwrap();
+            tx.try_send(3).unwrap();
+        });
+        let mut got = Vec::new();
+        let mut b_done = false;
+        if let Poll::Ready(value) = b.as_mut().poll(&mut b_cx) {
+            got.push(value);
+            b_done = true;
+        }
+        sender.join().unwrap();
+        let mut a_done = false;
+        for _ in 0..2 {
+            if !a_done && take_wake(&a_flag) {
+                if let Poll::Ready(value) = a.as_mut().poll(&mut a_cx) {
+                    got.push(value);
+                    a_done = true;
+                }
+            }
+            if !b_done && take_wake(&b_flag) {
+                if let Poll::Ready(value) = b.as_mut().poll(&mut b_cx) {
+                    got.push(value);
+                    b_done = true;
+                }
+            }
+        }
+        assert!(a_done && b_done, "a receiver slept through a send: {got:?}");
+        got.sort();
+        assert_eq!(got, [Some(2), Some(3)]);
+        drop(keep);
+    });
+}
