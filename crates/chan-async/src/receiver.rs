@@ -146,7 +146,7 @@ impl_queries!(Receiver);
 /// and drained.
 ///
 /// A pending `poll_next` holds a place in the receivers' queue, like a
-/// pending [`Recv`](crate::Recv) future, but the place belongs to the
+/// pending [`Recv`] future, but the place belongs to the
 /// receiver: it is given back when a later `poll_next` completes or when the
 /// receiver is dropped (passing on a wake it did not use). So a receiver
 /// polled as a stream and then left alone while it lives on, for example

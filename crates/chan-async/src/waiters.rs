@@ -47,22 +47,20 @@ use std::task::{Context, Poll, Waker};
 use crate::spin::SpinHint;
 use crate::sync::Mutex;
 
+use list::{Ticket, WaitList};
+
+mod list;
+#[cfg(all(test, not(chan_loom)))]
+mod tests;
+
 /// A waiter's entry in a [`WaitQueue`], if it has one. Owned by the waiting
 /// future (or thread); must be given back with [`WaitQueue::complete`] or
 /// [`WaitQueue::cancel`].
 #[derive(Debug, Default)]
 pub(crate) struct WaitKey(Option<Ticket>);
 
-/// Which entry a key was given, and which allocation of it.
-#[derive(Debug, Clone, Copy)]
-struct Ticket {
-    index: usize,
-    serial: u64,
-    kind: Kind,
-}
-
 /// Where a queue announces "I have waiters" to the lock-free fast path.
-/// Called with the queue's lock held, whenever the answer changes.
+/// Called with the queue's lock held, to raise or lower it.
 pub(crate) trait Flag {
     fn set(&self, waiting: bool);
 }
@@ -128,93 +126,18 @@ impl NotifiedHint {
     }
 }
 
-/// Sentinel index: no entry.
-const NIL: usize = usize::MAX;
-
-/// Entries a queue's slab has room for when the channel is created.
-const INITIAL_ENTRIES: usize = 4;
-
-/// While leaving the flag up does not pay, one notification in this many
-/// that takes the last waiter leaves it up anyway, as a probe.
-const KEEP_FLAG_PROBE: u8 = 8;
-
 /// Wakers taken per lock acquisition by a multi-wake, then woken unlocked.
 const WAKE_BATCH: usize = 32;
 
 /// The payload of a waker's panic, held until every waiter has been woken.
 pub(crate) type WakerPanic = Box<dyn Any + core::marker::Send>;
 
-/// The slab of entries and the FIFO lists threaded through it.
-///
-/// # Invariants
-///
-/// - An entry is either queued (`serial != 0`, with a waker, linked in
-///   `fifos[kind]` through `prev`/`next`, oldest first) or free
-///   (`serial == 0`, no waker, linked in `free` through `next`).
-/// - A [`WaitKey`] holding `Ticket { index, serial, .. }` owns entry `index`
-///   exactly while `entries[index].serial == serial`; otherwise a
-///   notification freed it.
-/// - `flagged` is what the queue's [`Flag`] was last set to. Whenever the
-///   lock is released, some entry queued implies `flagged`. The converse
-///   need not hold: a notification that takes the last waiter may leave the
-///   flag up (see [`WaitList::settle_flag`]); a notification that then
-///   finds nobody to wake lowers it, as does a waiter that leaves on its
-///   own.
-#[derive(Debug)]
-struct WaitList {
-    entries: Vec<Entry>,
-    fifos: [Fifo; 2],
-    free: usize,
-    flagged: bool,
-    /// Whether a notification that takes the last waiter leaves the flag
-    /// up: learnt from what followed the last time it did.
-    keep_flag: bool,
-    /// Notifications that took the last waiter while `keep_flag` was false;
-    /// every [`KEEP_FLAG_PROBE`]th leaves the flag up anyway, to find out
-    /// whether that has started to pay.
-    probes: u8,
-    /// The last serial given out.
-    serials: u64,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Fifo {
-    head: usize,
-    tail: usize,
-    len: usize,
-}
-
-#[derive(Debug)]
-struct Entry {
-    /// The owner's serial while queued; 0 while free.
-    serial: u64,
-    kind: Kind,
-    waker: Option<Waker>,
-    prev: usize,
-    next: usize,
-}
-
 impl WaitQueue {
     pub(crate) fn new() -> Self {
-        let empty = Fifo {
-            head: NIL,
-            tail: NIL,
-            len: 0,
-        };
         Self {
             notified: NotifiedHint::new(),
             spin: SpinHint::new(),
-            list: Mutex::new(WaitList {
-                // Room for a few waiters up front, so the first waits of a
-                // fresh channel do not allocate either.
-                entries: Vec::with_capacity(INITIAL_ENTRIES),
-                fifos: [empty; 2],
-                free: NIL,
-                flagged: false,
-                keep_flag: true,
-                probes: 0,
-                serials: 0,
-            }),
+            list: Mutex::new(WaitList::new()),
         }
     }
 
@@ -233,13 +156,7 @@ impl WaitQueue {
             let mut list = self.list.lock();
             let was_idle = list.idle();
             let replaced = match key.0 {
-                Some(ticket) if list.owns(ticket) => {
-                    let entry = &mut list.entries[ticket.index];
-                    match &entry.waker {
-                        Some(current) if current.will_wake(waker) => None,
-                        _ => entry.waker.replace(waker.clone()),
-                    }
-                }
+                Some(ticket) if list.owns(ticket) => list.refresh(ticket.index, waker),
                 Some(_) => {
                     // Notified, found nothing: a `One` waiter is still the
                     // oldest, so it goes first. `All` waiters get no turn
@@ -252,16 +169,12 @@ impl WaitQueue {
                     None
                 }
             };
-            if was_idle && list.flagged {
-                // The flag left up by the last notification saved this
-                // registration a read-modify-write: keep doing that.
-                list.keep_flag = true;
-            }
-            list.raise_flag(flag);
+            list.registered(was_idle, flag);
             replaced
         };
         drop(replaced);
     }
+
     /// The one waiting loop of every future in the crate: try, spin briefly,
     /// and if that did not finish, register, then try again before returning
     /// `Pending`.
@@ -405,7 +318,7 @@ impl WaitQueue {
             // be woken too.
             let single = {
                 let mut list = self.list.lock();
-                if list.fifos[Kind::All as usize].len == 0 {
+                if list.waiting(Kind::All) == 0 {
                     let first = list.pop_front(Kind::One);
                     list.settle_flag(flag, first.is_some());
                     Some(first)
@@ -450,8 +363,9 @@ impl WaitQueue {
             let mut taken = 0;
             let more = {
                 let mut list = self.list.lock();
-                let left =
-                    left.get_or_insert_with(|| [count.min(list.fifos[0].len), list.fifos[1].len]);
+                let left = left.get_or_insert_with(|| {
+                    [count.min(list.waiting(Kind::One)), list.waiting(Kind::All)]
+                });
                 while taken < WAKE_BATCH {
                     let kind = if left[Kind::One as usize] > 0 {
                         Kind::One
@@ -521,414 +435,5 @@ impl<'a, F: Flag> Waiter<'a, F> {
 impl<F: Flag> Drop for Waiter<'_, F> {
     fn drop(&mut self) {
         self.queue.cancel(&mut self.key, &self.flag);
-    }
-}
-
-impl WaitList {
-    /// Whether `ticket`'s entry is still queued for its owner.
-    fn owns(&self, ticket: Ticket) -> bool {
-        self.entries[ticket.index].serial == ticket.serial
-    }
-
-    fn idle(&self) -> bool {
-        self.fifos[0].len + self.fifos[1].len == 0
-    }
-
-    /// Raises `flag` if an entry is queued and it is not up yet.
-    fn raise_flag(&mut self, flag: &impl Flag) {
-        if !self.flagged && !self.idle() {
-            flag.set(true);
-            self.flagged = true;
-        }
-    }
-
-    /// After a notification: if it took the last waiter, lowers `flag` or
-    /// leaves it up for the next registration, as `keep_flag` (or a probe)
-    /// says; if it found nobody to wake, lowers it, and learns that leaving
-    /// it up did not pay.
-    ///
-    /// Leaving it up pays when the woken waiter waits again before the other
-    /// side's next operation (a ping-pong through a buffer of one): neither
-    /// side then pays a read-modify-write on the ring's position word for
-    /// the flag. It costs when the other side's next operation comes first:
-    /// that operation sees the flag and takes the lock for nobody.
-    fn settle_flag(&mut self, flag: &impl Flag, woke_any: bool) {
-        if !self.flagged || !self.idle() {
-            return;
-        }
-        if !woke_any {
-            self.keep_flag = false;
-        } else if self.keep_flag || {
-            self.probes = self.probes.wrapping_add(1);
-            self.probes % KEEP_FLAG_PROBE == 0
-        } {
-            return;
-        }
-        flag.set(false);
-        self.flagged = false;
-    }
-
-    /// Lowers `flag` if it is up and no entry is queued.
-    fn lower_flag_if_idle(&mut self, flag: &impl Flag) {
-        if self.flagged && self.idle() {
-            flag.set(false);
-            self.flagged = false;
-        }
-    }
-
-    /// Queues a new entry of `kind`, at the back of its list or (for a
-    /// waiter that was notified but found nothing) at the front.
-    fn queue(&mut self, kind: Kind, waker: Waker, front: bool) -> Ticket {
-        let index = if self.free == NIL {
-            self.entries.push(Entry {
-                serial: 0,
-                kind,
-                waker: None,
-                prev: NIL,
-                next: NIL,
-            });
-            self.entries.len() - 1
-        } else {
-            let index = self.free;
-            self.free = self.entries[index].next;
-            index
-        };
-        self.serials += 1;
-        let serial = self.serials;
-        let fifo = &mut self.fifos[kind as usize];
-        fifo.len += 1;
-        let (prev, next) = if front {
-            let head = std::mem::replace(&mut fifo.head, index);
-            if head == NIL {
-                fifo.tail = index;
-            } else {
-                self.entries[head].prev = index;
-            }
-            (NIL, head)
-        } else {
-            let tail = std::mem::replace(&mut fifo.tail, index);
-            if tail == NIL {
-                fifo.head = index;
-            } else {
-                self.entries[tail].next = index;
-            }
-            (tail, NIL)
-        };
-        self.entries[index] = Entry {
-            serial,
-            kind,
-            waker: Some(waker),
-            prev,
-            next,
-        };
-        Ticket {
-            index,
-            serial,
-            kind,
-        }
-    }
-
-    /// Takes the oldest entry of `kind` off its list and frees it; returns
-    /// its waker and the serial it had.
-    fn pop_front(&mut self, kind: Kind) -> Option<(Waker, u64)> {
-        let index = self.fifos[kind as usize].head;
-        if index == NIL {
-            return None;
-        }
-        let serial = self.entries[index].serial;
-        let waker = self.remove(index)?;
-        Some((waker, serial))
-    }
-
-    /// Unlinks the queued entry `index` and frees it; returns its waker (to
-    /// wake or drop outside the lock).
-    fn remove(&mut self, index: usize) -> Option<Waker> {
-        let (prev, next, kind) = {
-            let entry = &self.entries[index];
-            debug_assert_ne!(entry.serial, 0, "removing a free entry");
-            (entry.prev, entry.next, entry.kind)
-        };
-        let fifo = &mut self.fifos[kind as usize];
-        if prev == NIL {
-            fifo.head = next;
-        } else {
-            self.entries[prev].next = next;
-        }
-        if next == NIL {
-            fifo.tail = prev;
-        } else {
-            self.entries[next].prev = prev;
-        }
-        fifo.len -= 1;
-        let entry = &mut self.entries[index];
-        entry.serial = 0;
-        entry.next = self.free;
-        self.free = index;
-        entry.waker.take()
-    }
-}
-
-#[cfg(all(test, not(chan_loom)))]
-mod tests {
-    use super::*;
-    use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering};
-    use std::sync::Arc as StdArc;
-    use std::task::Wake;
-
-    /// A waker that counts its wakes.
-    struct Counter(StdAtomicUsize);
-    impl Wake for Counter {
-        fn wake(self: StdArc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-    fn counter() -> (StdArc<Counter>, Waker) {
-        let counter = StdArc::new(Counter(StdAtomicUsize::new(0)));
-        (counter.clone(), Waker::from(counter))
-    }
-    fn wakes(counter: &Counter) -> usize {
-        counter.0.load(Ordering::SeqCst)
-    }
-    fn waiting(queue: &WaitQueue) -> usize {
-        let list = queue.list.lock();
-        list.fifos[0].len + list.fifos[1].len
-    }
-
-    /// A flag that records every change.
-    #[derive(Default)]
-    struct Recorder(std::cell::RefCell<Vec<bool>>);
-    impl Flag for Recorder {
-        fn set(&self, waiting: bool) {
-            self.0.borrow_mut().push(waiting);
-        }
-    }
-
-    #[test]
-    fn flag_follows_whether_anyone_waits() {
-        let queue = WaitQueue::new();
-        let flag = Recorder::default();
-        let (_, waker) = counter();
-        let (mut a, mut b) = (WaitKey::default(), WaitKey::default());
-        queue.register(&mut a, &waker, Kind::One, &flag);
-        queue.register(&mut b, &waker, Kind::One, &flag);
-        assert_eq!(*flag.0.borrow(), [true], "raised once, by the first");
-        queue.notify(1, &flag);
-        assert_eq!(*flag.0.borrow(), [true], "b still waits");
-        queue.cancel(&mut b, &flag);
-        assert_eq!(*flag.0.borrow(), [true, false], "lowered by the last");
-        queue.register(&mut a, &waker, Kind::One, &flag); // woken, found nothing
-        assert_eq!(*flag.0.borrow(), [true, false, true]);
-        queue.complete(&mut a, &flag);
-        assert_eq!(*flag.0.borrow(), [true, false, true, false]);
-    }
-
-    #[test]
-    fn flag_is_left_up_only_while_the_woken_waiter_comes_back_first() {
-        let queue = WaitQueue::new();
-        let flag = Recorder::default();
-        let (_, waker) = counter();
-        // A ping-pong: wait, be notified, wait again before anything else.
-        let round = || {
-            let mut key = WaitKey::default();
-            queue.register(&mut key, &waker, Kind::One, &flag);
-            queue.notify(1, &flag);
-            queue.complete(&mut key, &flag);
-        };
-        for _ in 0..4 {
-            round();
-        }
-        // Raised once, then left up: every registration found it up.
-        let mut expected = vec![true];
-        assert_eq!(*flag.0.borrow(), expected);
-        // A notification that finds nobody lowers it and stops leaving it
-        // up: each wake lowers it again, until a probe leaves it up and the
-        // next registration finds it so.
-        queue.notify(1, &flag);
-        expected.push(false);
-        let probe = usize::from(KEEP_FLAG_PROBE);
-        for _ in 0..probe + 2 {
-            round();
-        }
-        expected.extend([true, false].repeat(probe - 1));
-        expected.push(true);
-        assert_eq!(*flag.0.borrow(), expected);
-    }
-
-    #[test]
-    fn all_kind_waiters_wake_on_every_notify_without_taking_a_turn() {
-        let queue = WaitQueue::new();
-        let (drainer, drainer_waker) = counter();
-        let (sender, sender_waker) = counter();
-        let (mut d, mut s) = (WaitKey::default(), WaitKey::default());
-        queue.register(&mut d, &drainer_waker, Kind::All, &NoFlag);
-        queue.register(&mut s, &sender_waker, Kind::One, &NoFlag);
-        queue.notify(1, &NoFlag);
-        assert_eq!((wakes(&drainer), wakes(&sender)), (1, 1));
-        // A dropped `All` waiter forwards nothing: it never took a turn.
-        queue.register(&mut d, &drainer_waker, Kind::All, &NoFlag);
-        queue.notify(0, &NoFlag);
-        assert_eq!(wakes(&drainer), 2);
-        queue.cancel(&mut d, &NoFlag);
-        queue.complete(&mut s, &NoFlag);
-        assert_eq!(wakes(&sender), 1);
-    }
-
-    #[test]
-    fn re_registering_refreshes_instead_of_queueing_twice() {
-        let queue = WaitQueue::new();
-        let (first, first_waker) = counter();
-        let (second, second_waker) = counter();
-        let mut key = WaitKey::default();
-        queue.register(&mut key, &first_waker, Kind::One, &NoFlag);
-        queue.register(&mut key, &first_waker, Kind::One, &NoFlag);
-        queue.register(&mut key, &second_waker, Kind::One, &NoFlag);
-        assert_eq!(waiting(&queue), 1);
-        queue.notify(1, &NoFlag);
-        assert_eq!(
-            (wakes(&first), wakes(&second)),
-            (0, 1),
-            "newest waker woken"
-        );
-        assert_eq!(waiting(&queue), 0);
-        queue.complete(&mut key, &NoFlag);
-    }
-
-    #[test]
-    fn notify_is_fifo() {
-        let queue = WaitQueue::new();
-        let counters: Vec<_> = (0..3).map(|_| counter()).collect();
-        let mut keys: Vec<WaitKey> = (0..3).map(|_| WaitKey::default()).collect();
-        for (key, (_, waker)) in keys.iter_mut().zip(&counters) {
-            queue.register(key, waker, Kind::One, &NoFlag);
-        }
-        queue.notify(1, &NoFlag);
-        let woken: Vec<usize> = counters.iter().map(|(c, _)| wakes(c)).collect();
-        assert_eq!(woken, [1, 0, 0]);
-        queue.notify(2, &NoFlag);
-        let woken: Vec<usize> = counters.iter().map(|(c, _)| wakes(c)).collect();
-        assert_eq!(woken, [1, 1, 1]);
-        for key in &mut keys {
-            queue.complete(key, &NoFlag);
-        }
-    }
-
-    #[test]
-    fn cancelled_after_notify_forwards_the_wake() {
-        let queue = WaitQueue::new();
-        let (first, first_waker) = counter();
-        let (second, second_waker) = counter();
-        let (mut a, mut b) = (WaitKey::default(), WaitKey::default());
-        queue.register(&mut a, &first_waker, Kind::One, &NoFlag);
-        queue.register(&mut b, &second_waker, Kind::One, &NoFlag);
-        queue.notify(1, &NoFlag);
-        assert_eq!(wakes(&first), 1);
-        queue.cancel(&mut a, &NoFlag);
-        assert_eq!(wakes(&second), 1, "the unused wake passed on");
-        queue.complete(&mut b, &NoFlag);
-    }
-
-    #[test]
-    fn cancelled_before_notify_forwards_nothing() {
-        let queue = WaitQueue::new();
-        let (first, first_waker) = counter();
-        let (second, second_waker) = counter();
-        let (mut a, mut b) = (WaitKey::default(), WaitKey::default());
-        queue.register(&mut a, &first_waker, Kind::One, &NoFlag);
-        queue.register(&mut b, &second_waker, Kind::One, &NoFlag);
-        queue.cancel(&mut a, &NoFlag);
-        assert_eq!((wakes(&first), wakes(&second)), (0, 0));
-        queue.notify(1, &NoFlag);
-        assert_eq!(wakes(&second), 1);
-        queue.complete(&mut b, &NoFlag);
-    }
-
-    #[test]
-    fn notified_waiter_that_registers_again_goes_first() {
-        let queue = WaitQueue::new();
-        let (first, first_waker) = counter();
-        let (second, second_waker) = counter();
-        let (mut a, mut b) = (WaitKey::default(), WaitKey::default());
-        queue.register(&mut a, &first_waker, Kind::One, &NoFlag);
-        queue.register(&mut b, &second_waker, Kind::One, &NoFlag);
-        queue.notify(1, &NoFlag);
-        queue.register(&mut a, &first_waker, Kind::One, &NoFlag); // woken, found nothing
-        queue.notify(1, &NoFlag);
-        assert_eq!((wakes(&first), wakes(&second)), (2, 0));
-        queue.complete(&mut a, &NoFlag);
-        queue.complete(&mut b, &NoFlag);
-    }
-
-    #[test]
-    fn entries_are_reused() {
-        let queue = WaitQueue::new();
-        let (_, waker) = counter();
-        for _ in 0..100 {
-            let mut key = WaitKey::default();
-            queue.register(&mut key, &waker, Kind::One, &NoFlag);
-            queue.complete(&mut key, &NoFlag);
-        }
-        assert_eq!(queue.list.lock().entries.len(), 1);
-    }
-
-    /// A waiter whose waker queues it again at once, as a `Drained` future
-    /// polled on another thread may.
-    struct Eager {
-        queue: StdArc<WaitQueue>,
-        key: std::sync::Mutex<WaitKey>,
-        wakes: StdAtomicUsize,
-    }
-    impl Wake for Eager {
-        fn wake(self: StdArc<Self>) {
-            self.wakes.fetch_add(1, Ordering::SeqCst);
-            let waker = Waker::from(self.clone());
-            let mut key = self.key.lock().unwrap();
-            self.queue.register(&mut key, &waker, Kind::All, &NoFlag);
-        }
-    }
-
-    #[test]
-    fn notify_all_wakes_each_waiter_once_even_if_they_queue_again() {
-        let queue = StdArc::new(WaitQueue::new());
-        let waiters: Vec<StdArc<Eager>> = (0..WAKE_BATCH * 2 + 5)
-            .map(|_| {
-                let eager = StdArc::new(Eager {
-                    queue: queue.clone(),
-                    key: std::sync::Mutex::new(WaitKey::default()),
-                    wakes: StdAtomicUsize::new(0),
-                });
-                let waker = Waker::from(eager.clone());
-                queue.register(&mut eager.key.lock().unwrap(), &waker, Kind::All, &NoFlag);
-                eager
-            })
-            .collect();
-        // Every woken waiter is queued again before the next batch; without
-        // a bound this would wake them round and round.
-        queue.notify_all(&NoFlag).unwrap();
-        for eager in &waiters {
-            assert_eq!(eager.wakes.load(Ordering::SeqCst), 1);
-        }
-        assert_eq!(waiting(&queue), waiters.len(), "all queued again");
-        for eager in &waiters {
-            queue.cancel(&mut eager.key.lock().unwrap(), &NoFlag);
-        }
-        assert_eq!(waiting(&queue), 0);
-    }
-
-    #[test]
-    fn notify_all_wakes_more_than_a_batch() {
-        let queue = WaitQueue::new();
-        let (count, waker) = counter();
-        let mut keys: Vec<WaitKey> = (0..WAKE_BATCH * 2 + 3)
-            .map(|_| WaitKey::default())
-            .collect();
-        for key in &mut keys {
-            queue.register(key, &waker, Kind::One, &NoFlag);
-        }
-        queue.notify_all(&NoFlag).unwrap();
-        assert_eq!(wakes(&count), keys.len());
-        assert_eq!(waiting(&queue), 0);
-        for key in &mut keys {
-            queue.complete(key, &NoFlag);
-        }
     }
 }

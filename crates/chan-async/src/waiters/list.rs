@@ -1,0 +1,271 @@
+//! The inside of a [`WaitQueue`](super::WaitQueue), behind its lock: a slab
+//! of entries with a free list, the FIFO lists of waiters threaded through
+//! it by index, and when to raise and lower the queue's waiting flag.
+
+use std::task::Waker;
+
+use super::{Flag, Kind};
+
+/// Sentinel index: no entry.
+const NIL: usize = usize::MAX;
+
+/// Entries a queue's slab has room for when the channel is created.
+const INITIAL_ENTRIES: usize = 4;
+
+/// While leaving the flag up does not pay, one notification in this many
+/// that takes the last waiter leaves it up anyway, as a probe.
+pub(super) const KEEP_FLAG_PROBE: u8 = 8;
+
+/// Which entry a key was given, and which allocation of it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Ticket {
+    pub(super) index: usize,
+    pub(super) serial: u64,
+    pub(super) kind: Kind,
+}
+
+/// The slab of entries and the FIFO lists threaded through it.
+///
+/// # Invariants
+///
+/// - An entry is either queued (`serial != 0`, with a waker, linked in
+///   `fifos[kind]` through `prev`/`next`, oldest first) or free
+///   (`serial == 0`, no waker, linked in `free` through `next`).
+/// - A [`WaitKey`](super::WaitKey) holding `Ticket { index, serial, .. }` owns entry `index`
+///   exactly while `entries[index].serial == serial`; otherwise a
+///   notification freed it.
+/// - `flagged` is what the queue's [`Flag`] was last set to. Whenever the
+///   lock is released, some entry queued implies `flagged`. The converse
+///   need not hold: a notification that takes the last waiter may leave the
+///   flag up (see [`WaitList::settle_flag`]); a notification that then
+///   finds nobody to wake lowers it, as does a waiter that leaves on its
+///   own.
+#[derive(Debug)]
+pub(super) struct WaitList {
+    entries: Vec<Entry>,
+    fifos: [Fifo; 2],
+    free: usize,
+    flagged: bool,
+    /// Whether a notification that takes the last waiter leaves the flag
+    /// up: learnt from what followed the last time it did.
+    keep_flag: bool,
+    /// Notifications that took the last waiter while `keep_flag` was false;
+    /// every [`KEEP_FLAG_PROBE`]th leaves the flag up anyway, to find out
+    /// whether that has started to pay.
+    probes: u8,
+    /// The last serial given out.
+    serials: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Fifo {
+    head: usize,
+    tail: usize,
+    len: usize,
+}
+
+#[derive(Debug)]
+struct Entry {
+    /// The owner's serial while queued; 0 while free.
+    serial: u64,
+    kind: Kind,
+    waker: Option<Waker>,
+    prev: usize,
+    next: usize,
+}
+
+impl WaitList {
+    pub(super) fn new() -> Self {
+        let empty = Fifo {
+            head: NIL,
+            tail: NIL,
+            len: 0,
+        };
+        Self {
+            // Room for a few waiters up front, so the first waits of a
+            // fresh channel do not allocate either.
+            entries: Vec::with_capacity(INITIAL_ENTRIES),
+            fifos: [empty; 2],
+            free: NIL,
+            flagged: false,
+            keep_flag: true,
+            probes: 0,
+            serials: 0,
+        }
+    }
+
+    /// Whether `ticket`'s entry is still queued for its owner.
+    pub(super) fn owns(&self, ticket: Ticket) -> bool {
+        self.entries[ticket.index].serial == ticket.serial
+    }
+
+    pub(super) fn idle(&self) -> bool {
+        self.fifos[0].len + self.fifos[1].len == 0
+    }
+
+    /// Waiters of `kind` queued.
+    pub(super) fn waiting(&self, kind: Kind) -> usize {
+        self.fifos[kind as usize].len
+    }
+
+    /// Entries in the slab, queued or free.
+    #[cfg(test)]
+    pub(super) fn slab_len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// After a registration (`was_idle`: nobody was queued before it):
+    /// raises `flag` if it is down. If it was still up, left so by the last
+    /// notification, that saved this registration a read-modify-write, and
+    /// notifications keep doing it.
+    pub(super) fn registered(&mut self, was_idle: bool, flag: &impl Flag) {
+        if was_idle && self.flagged {
+            self.keep_flag = true;
+        }
+        self.raise_flag(flag);
+    }
+
+    /// Raises `flag` if an entry is queued and it is not up yet.
+    fn raise_flag(&mut self, flag: &impl Flag) {
+        if !self.flagged && !self.idle() {
+            flag.set(true);
+            self.flagged = true;
+        }
+    }
+
+    /// After a notification: if it took the last waiter, lowers `flag` or
+    /// leaves it up for the next registration, as `keep_flag` (or a probe)
+    /// says; if it found nobody to wake, lowers it, and learns that leaving
+    /// it up did not pay.
+    ///
+    /// Leaving it up pays when the woken waiter waits again before the other
+    /// side's next operation (a ping-pong through a buffer of one): neither
+    /// side then pays a read-modify-write on the ring's position word for
+    /// the flag. It costs when the other side's next operation comes first:
+    /// that operation sees the flag and takes the lock for nobody.
+    pub(super) fn settle_flag(&mut self, flag: &impl Flag, woke_any: bool) {
+        if !self.flagged || !self.idle() {
+            return;
+        }
+        if !woke_any {
+            self.keep_flag = false;
+        } else if self.keep_flag || {
+            self.probes = self.probes.wrapping_add(1);
+            self.probes % KEEP_FLAG_PROBE == 0
+        } {
+            return;
+        }
+        flag.set(false);
+        self.flagged = false;
+    }
+
+    /// Lowers `flag` if it is up and no entry is queued.
+    pub(super) fn lower_flag_if_idle(&mut self, flag: &impl Flag) {
+        if self.flagged && self.idle() {
+            flag.set(false);
+            self.flagged = false;
+        }
+    }
+
+    /// Makes `waker` the one to wake for the queued entry `index`, unless
+    /// the current one would wake the same task; returns a replaced waker
+    /// (to drop outside the lock).
+    pub(super) fn refresh(&mut self, index: usize, waker: &Waker) -> Option<Waker> {
+        let entry = &mut self.entries[index];
+        match &entry.waker {
+            Some(current) if current.will_wake(waker) => None,
+            _ => entry.waker.replace(waker.clone()),
+        }
+    }
+
+    /// Queues a new entry of `kind`, at the back of its list or (for a
+    /// waiter that was notified but found nothing) at the front.
+    pub(super) fn queue(&mut self, kind: Kind, waker: Waker, front: bool) -> Ticket {
+        let index = if self.free == NIL {
+            self.entries.push(Entry {
+                serial: 0,
+                kind,
+                waker: None,
+                prev: NIL,
+                next: NIL,
+            });
+            self.entries.len() - 1
+        } else {
+            let index = self.free;
+            self.free = self.entries[index].next;
+            index
+        };
+        self.serials += 1;
+        let serial = self.serials;
+        let fifo = &mut self.fifos[kind as usize];
+        fifo.len += 1;
+        let (prev, next) = if front {
+            let head = std::mem::replace(&mut fifo.head, index);
+            if head == NIL {
+                fifo.tail = index;
+            } else {
+                self.entries[head].prev = index;
+            }
+            (NIL, head)
+        } else {
+            let tail = std::mem::replace(&mut fifo.tail, index);
+            if tail == NIL {
+                fifo.head = index;
+            } else {
+                self.entries[tail].next = index;
+            }
+            (tail, NIL)
+        };
+        self.entries[index] = Entry {
+            serial,
+            kind,
+            waker: Some(waker),
+            prev,
+            next,
+        };
+        Ticket {
+            index,
+            serial,
+            kind,
+        }
+    }
+
+    /// Takes the oldest entry of `kind` off its list and frees it; returns
+    /// its waker and the serial it had.
+    pub(super) fn pop_front(&mut self, kind: Kind) -> Option<(Waker, u64)> {
+        let index = self.fifos[kind as usize].head;
+        if index == NIL {
+            return None;
+        }
+        let serial = self.entries[index].serial;
+        let waker = self.remove(index)?;
+        Some((waker, serial))
+    }
+
+    /// Unlinks the queued entry `index` and frees it; returns its waker (to
+    /// wake or drop outside the lock).
+    pub(super) fn remove(&mut self, index: usize) -> Option<Waker> {
+        let (prev, next, kind) = {
+            let entry = &self.entries[index];
+            debug_assert_ne!(entry.serial, 0, "removing a free entry");
+            (entry.prev, entry.next, entry.kind)
+        };
+        let fifo = &mut self.fifos[kind as usize];
+        if prev == NIL {
+            fifo.head = next;
+        } else {
+            self.entries[prev].next = next;
+        }
+        if next == NIL {
+            fifo.tail = prev;
+        } else {
+            self.entries[next].prev = prev;
+        }
+        fifo.len -= 1;
+        let entry = &mut self.entries[index];
+        entry.serial = 0;
+        entry.next = self.free;
+        self.free = index;
+        entry.waker.take()
+    }
+}

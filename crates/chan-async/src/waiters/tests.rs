@@ -1,0 +1,264 @@
+//! Unit tests of the waiter queue, with wakers that count their wakes.
+
+use super::list::KEEP_FLAG_PROBE;
+use super::*;
+use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering};
+use std::sync::Arc as StdArc;
+use std::task::Wake;
+
+/// A waker that counts its wakes.
+struct Counter(StdAtomicUsize);
+impl Wake for Counter {
+    fn wake(self: StdArc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+fn counter() -> (StdArc<Counter>, Waker) {
+    let counter = StdArc::new(Counter(StdAtomicUsize::new(0)));
+    (counter.clone(), Waker::from(counter))
+}
+fn wakes(counter: &Counter) -> usize {
+    counter.0.load(Ordering::SeqCst)
+}
+fn waiting(queue: &WaitQueue) -> usize {
+    let list = queue.list.lock();
+    list.waiting(Kind::One) + list.waiting(Kind::All)
+}
+
+/// A flag that records every change.
+#[derive(Default)]
+struct Recorder(std::cell::RefCell<Vec<bool>>);
+impl Flag for Recorder {
+    fn set(&self, waiting: bool) {
+        self.0.borrow_mut().push(waiting);
+    }
+}
+
+#[test]
+fn flag_follows_whether_anyone_waits() {
+    let queue = WaitQueue::new();
+    let flag = Recorder::default();
+    let (_, waker) = counter();
+    let (mut a, mut b) = (WaitKey::default(), WaitKey::default());
+    queue.register(&mut a, &waker, Kind::One, &flag);
+    queue.register(&mut b, &waker, Kind::One, &flag);
+    assert_eq!(*flag.0.borrow(), [true], "raised once, by the first");
+    queue.notify(1, &flag);
+    assert_eq!(*flag.0.borrow(), [true], "b still waits");
+    queue.cancel(&mut b, &flag);
+    assert_eq!(*flag.0.borrow(), [true, false], "lowered by the last");
+    queue.register(&mut a, &waker, Kind::One, &flag); // woken, found nothing
+    assert_eq!(*flag.0.borrow(), [true, false, true]);
+    queue.complete(&mut a, &flag);
+    assert_eq!(*flag.0.borrow(), [true, false, true, false]);
+}
+
+#[test]
+fn flag_is_left_up_only_while_the_woken_waiter_comes_back_first() {
+    let queue = WaitQueue::new();
+    let flag = Recorder::default();
+    let (_, waker) = counter();
+    // A ping-pong: wait, be notified, wait again before anything else.
+    let round = || {
+        let mut key = WaitKey::default();
+        queue.register(&mut key, &waker, Kind::One, &flag);
+        queue.notify(1, &flag);
+        queue.complete(&mut key, &flag);
+    };
+    for _ in 0..4 {
+        round();
+    }
+    // Raised once, then left up: every registration found it up.
+    let mut expected = vec![true];
+    assert_eq!(*flag.0.borrow(), expected);
+    // A notification that finds nobody lowers it and stops leaving it
+    // up: each wake lowers it again, until a probe leaves it up and the
+    // next registration finds it so.
+    queue.notify(1, &flag);
+    expected.push(false);
+    let probe = usize::from(KEEP_FLAG_PROBE);
+    for _ in 0..probe + 2 {
+        round();
+    }
+    expected.extend([true, false].repeat(probe - 1));
+    expected.push(true);
+    assert_eq!(*flag.0.borrow(), expected);
+}
+
+#[test]
+fn all_kind_waiters_wake_on_every_notify_without_taking_a_turn() {
+    let queue = WaitQueue::new();
+    let (drainer, drainer_waker) = counter();
+    let (sender, sender_waker) = counter();
+    let (mut d, mut s) = (WaitKey::default(), WaitKey::default());
+    queue.register(&mut d, &drainer_waker, Kind::All, &NoFlag);
+    queue.register(&mut s, &sender_waker, Kind::One, &NoFlag);
+    queue.notify(1, &NoFlag);
+    assert_eq!((wakes(&drainer), wakes(&sender)), (1, 1));
+    // A dropped `All` waiter forwards nothing: it never took a turn.
+    queue.register(&mut d, &drainer_waker, Kind::All, &NoFlag);
+    queue.notify(0, &NoFlag);
+    assert_eq!(wakes(&drainer), 2);
+    queue.cancel(&mut d, &NoFlag);
+    queue.complete(&mut s, &NoFlag);
+    assert_eq!(wakes(&sender), 1);
+}
+
+#[test]
+fn re_registering_refreshes_instead_of_queueing_twice() {
+    let queue = WaitQueue::new();
+    let (first, first_waker) = counter();
+    let (second, second_waker) = counter();
+    let mut key = WaitKey::default();
+    queue.register(&mut key, &first_waker, Kind::One, &NoFlag);
+    queue.register(&mut key, &first_waker, Kind::One, &NoFlag);
+    queue.register(&mut key, &second_waker, Kind::One, &NoFlag);
+    assert_eq!(waiting(&queue), 1);
+    queue.notify(1, &NoFlag);
+    assert_eq!(
+        (wakes(&first), wakes(&second)),
+        (0, 1),
+        "newest waker woken"
+    );
+    assert_eq!(waiting(&queue), 0);
+    queue.complete(&mut key, &NoFlag);
+}
+
+#[test]
+fn notify_is_fifo() {
+    let queue = WaitQueue::new();
+    let counters: Vec<_> = (0..3).map(|_| counter()).collect();
+    let mut keys: Vec<WaitKey> = (0..3).map(|_| WaitKey::default()).collect();
+    for (key, (_, waker)) in keys.iter_mut().zip(&counters) {
+        queue.register(key, waker, Kind::One, &NoFlag);
+    }
+    queue.notify(1, &NoFlag);
+    let woken: Vec<usize> = counters.iter().map(|(c, _)| wakes(c)).collect();
+    assert_eq!(woken, [1, 0, 0]);
+    queue.notify(2, &NoFlag);
+    let woken: Vec<usize> = counters.iter().map(|(c, _)| wakes(c)).collect();
+    assert_eq!(woken, [1, 1, 1]);
+    for key in &mut keys {
+        queue.complete(key, &NoFlag);
+    }
+}
+
+#[test]
+fn cancelled_after_notify_forwards_the_wake() {
+    let queue = WaitQueue::new();
+    let (first, first_waker) = counter();
+    let (second, second_waker) = counter();
+    let (mut a, mut b) = (WaitKey::default(), WaitKey::default());
+    queue.register(&mut a, &first_waker, Kind::One, &NoFlag);
+    queue.register(&mut b, &second_waker, Kind::One, &NoFlag);
+    queue.notify(1, &NoFlag);
+    assert_eq!(wakes(&first), 1);
+    queue.cancel(&mut a, &NoFlag);
+    assert_eq!(wakes(&second), 1, "the unused wake passed on");
+    queue.complete(&mut b, &NoFlag);
+}
+
+#[test]
+fn cancelled_before_notify_forwards_nothing() {
+    let queue = WaitQueue::new();
+    let (first, first_waker) = counter();
+    let (second, second_waker) = counter();
+    let (mut a, mut b) = (WaitKey::default(), WaitKey::default());
+    queue.register(&mut a, &first_waker, Kind::One, &NoFlag);
+    queue.register(&mut b, &second_waker, Kind::One, &NoFlag);
+    queue.cancel(&mut a, &NoFlag);
+    assert_eq!((wakes(&first), wakes(&second)), (0, 0));
+    queue.notify(1, &NoFlag);
+    assert_eq!(wakes(&second), 1);
+    queue.complete(&mut b, &NoFlag);
+}
+
+#[test]
+fn notified_waiter_that_registers_again_goes_first() {
+    let queue = WaitQueue::new();
+    let (first, first_waker) = counter();
+    let (second, second_waker) = counter();
+    let (mut a, mut b) = (WaitKey::default(), WaitKey::default());
+    queue.register(&mut a, &first_waker, Kind::One, &NoFlag);
+    queue.register(&mut b, &second_waker, Kind::One, &NoFlag);
+    queue.notify(1, &NoFlag);
+    queue.register(&mut a, &first_waker, Kind::One, &NoFlag); // woken, found nothing
+    queue.notify(1, &NoFlag);
+    assert_eq!((wakes(&first), wakes(&second)), (2, 0));
+    queue.complete(&mut a, &NoFlag);
+    queue.complete(&mut b, &NoFlag);
+}
+
+#[test]
+fn entries_are_reused() {
+    let queue = WaitQueue::new();
+    let (_, waker) = counter();
+    for _ in 0..100 {
+        let mut key = WaitKey::default();
+        queue.register(&mut key, &waker, Kind::One, &NoFlag);
+        queue.complete(&mut key, &NoFlag);
+    }
+    assert_eq!(queue.list.lock().slab_len(), 1);
+}
+
+/// A waiter whose waker queues it again at once, as a `Drained` future
+/// polled on another thread may.
+struct Eager {
+    queue: StdArc<WaitQueue>,
+    key: std::sync::Mutex<WaitKey>,
+    wakes: StdAtomicUsize,
+}
+impl Wake for Eager {
+    fn wake(self: StdArc<Self>) {
+        self.wakes.fetch_add(1, Ordering::SeqCst);
+        let waker = Waker::from(self.clone());
+        let mut key = self.key.lock().unwrap();
+        self.queue.register(&mut key, &waker, Kind::All, &NoFlag);
+    }
+}
+
+#[test]
+fn notify_all_wakes_each_waiter_once_even_if_they_queue_again() {
+    let queue = StdArc::new(WaitQueue::new());
+    let waiters: Vec<StdArc<Eager>> = (0..WAKE_BATCH * 2 + 5)
+        .map(|_| {
+            let eager = StdArc::new(Eager {
+                queue: queue.clone(),
+                key: std::sync::Mutex::new(WaitKey::default()),
+                wakes: StdAtomicUsize::new(0),
+            });
+            let waker = Waker::from(eager.clone());
+            queue.register(&mut eager.key.lock().unwrap(), &waker, Kind::All, &NoFlag);
+            eager
+        })
+        .collect();
+    // Every woken waiter is queued again before the next batch; without
+    // a bound this would wake them round and round.
+    queue.notify_all(&NoFlag).unwrap();
+    for eager in &waiters {
+        assert_eq!(eager.wakes.load(Ordering::SeqCst), 1);
+    }
+    assert_eq!(waiting(&queue), waiters.len(), "all queued again");
+    for eager in &waiters {
+        queue.cancel(&mut eager.key.lock().unwrap(), &NoFlag);
+    }
+    assert_eq!(waiting(&queue), 0);
+}
+
+#[test]
+fn notify_all_wakes_more_than_a_batch() {
+    let queue = WaitQueue::new();
+    let (count, waker) = counter();
+    let mut keys: Vec<WaitKey> = (0..WAKE_BATCH * 2 + 3)
+        .map(|_| WaitKey::default())
+        .collect();
+    for key in &mut keys {
+        queue.register(key, &waker, Kind::One, &NoFlag);
+    }
+    queue.notify_all(&NoFlag).unwrap();
+    assert_eq!(wakes(&count), keys.len());
+    assert_eq!(waiting(&queue), 0);
+    for key in &mut keys {
+        queue.complete(key, &NoFlag);
+    }
+}
