@@ -11,7 +11,7 @@
 //! lock and issue no fence. While a queue has waiters it keeps the ring's
 //! waiting flag raised on the other side's position word (receivers' flag in
 //! `tail`, senders' in `head`; it may stay up a while after the last waiter
-//! left, see `waiters.rs`); the push or pop reads that flag in the
+//! left, see `waiters/list.rs`); the push or pop reads that flag in the
 //! compare-and-swap it does anyway, and only when it is up does it lock the
 //! queue to wake a waiter. A waiter registers (raising the flag with an
 //! `AcqRel` read-modify-write if it is down) and re-checks the ring before
