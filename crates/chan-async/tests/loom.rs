@@ -12,11 +12,11 @@
 #![cfg(chan_loom)]
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::Arc as StdArc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use chan_async::{channel, SendError, TryRecvError};
+use chan_async::{channel, Receiver, SendError, Sender, TryRecvError};
 use loom::future::block_on;
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::sync::Arc;
@@ -55,6 +55,38 @@ fn woken(flag: &Flag) -> bool {
 /// later check needs a new one.
 fn take_wake(flag: &Flag) -> bool {
     flag.0.swap(false, Ordering::SeqCst)
+}
+
+/// Polls `future` if its waker was woken since the last check (consuming
+/// the wake), pushing what it returns once ready; returns whether it is.
+fn poll_if_woken<O>(
+    woke: &Flag,
+    future: Pin<&mut impl Future<Output = O>>,
+    cx: &mut Context<'_>,
+    got: &mut Vec<O>,
+) -> bool {
+    if !take_wake(woke) {
+        return false;
+    }
+    match future.poll(cx) {
+        Poll::Ready(value) => {
+            got.push(value);
+            true
+        }
+        Poll::Pending => false,
+    }
+}
+
+/// Leaves the receivers' flag up with nobody waiting, the way a ping-pong
+/// does: a receiver waits, is woken by the send of `value`, and takes it.
+fn wait_for_and_take(rx: &Receiver<i32>, tx: &Sender<i32>, value: i32) {
+    let (woke, waker) = flag();
+    let mut cx = Context::from_waker(&waker);
+    let mut recv = pin!(rx.recv());
+    assert!(recv.as_mut().poll(&mut cx).is_pending());
+    tx.try_send(value).unwrap();
+    assert!(woken(&woke));
+    assert_eq!(recv.as_mut().poll(&mut cx), Poll::Ready(Some(value)));
 }
 
 /// Counts drops, to prove each message is dropped exactly once.
@@ -377,17 +409,12 @@ fn woken_waiters_free_their_entries_and_later_wakes_still_arrive() {
         // takes message 1.
         let mut first_done = false;
         for _ in 0..2 {
-            if !first_done && take_wake(&first_flag) {
-                if let Poll::Ready(value) = first.as_mut().poll(&mut first_cx) {
-                    got.push(value);
-                    first_done = true;
-                }
+            if !first_done {
+                first_done = poll_if_woken(&first_flag, first.as_mut(), &mut first_cx, &mut got);
             }
-            if !second_done && take_wake(&second_flag) {
-                if let Poll::Ready(value) = second.as_mut().poll(&mut second_cx) {
-                    got.push(value);
-                    second_done = true;
-                }
+            if !second_done {
+                second_done =
+                    poll_if_woken(&second_flag, second.as_mut(), &mut second_cx, &mut got);
             }
         }
         assert_eq!(got, [Some(1)], "message 1 taken once, by a woken receiver");
@@ -427,14 +454,7 @@ fn register_recheck_wake_under_a_stale_flag() {
     model(|| {
         let (tx, rx) = channel(1);
         let keep = tx.clone();
-        // Leave the flag up: wait, be woken by a send, take the message.
-        let (first_woke, first_waker) = flag();
-        let mut first_cx = Context::from_waker(&first_waker);
-        let mut first = pin!(rx.recv());
-        assert!(first.as_mut().poll(&mut first_cx).is_pending());
-        keep.try_send(0).unwrap();
-        assert!(woken(&first_woke));
-        assert_eq!(first.as_mut().poll(&mut first_cx), Poll::Ready(Some(0)));
+        wait_for_and_take(&rx, &keep, 0);
 
         let sender = thread::spawn(move || tx.try_send(1).unwrap());
         let (woke, waker) = flag();
@@ -465,13 +485,7 @@ fn flag_lowered_by_a_needless_wake_still_guards_later_waiters() {
     model(|| {
         let (tx, rx) = channel(2);
         let keep = tx.clone();
-        let (first_woke, first_waker) = flag();
-        let mut first_cx = Context::from_waker(&first_waker);
-        let mut first = pin!(rx.recv());
-        assert!(first.as_mut().poll(&mut first_cx).is_pending());
-        keep.try_send(0).unwrap();
-        assert!(woken(&first_woke));
-        assert_eq!(first.as_mut().poll(&mut first_cx), Poll::Ready(Some(0)));
+        wait_for_and_take(&rx, &keep, 0);
         keep.try_send(1).unwrap(); // nobody waits: lowers the flag
         assert_eq!(rx.try_recv(), Ok(1));
 
@@ -496,17 +510,11 @@ fn flag_lowered_by_a_needless_wake_still_guards_later_waiters() {
         sender.join().unwrap();
         let mut a_done = false;
         for _ in 0..2 {
-            if !a_done && take_wake(&a_flag) {
-                if let Poll::Ready(value) = a.as_mut().poll(&mut a_cx) {
-                    got.push(value);
-                    a_done = true;
-                }
+            if !a_done {
+                a_done = poll_if_woken(&a_flag, a.as_mut(), &mut a_cx, &mut got);
             }
-            if !b_done && take_wake(&b_flag) {
-                if let Poll::Ready(value) = b.as_mut().poll(&mut b_cx) {
-                    got.push(value);
-                    b_done = true;
-                }
+            if !b_done {
+                b_done = poll_if_woken(&b_flag, b.as_mut(), &mut b_cx, &mut got);
             }
         }
         assert!(a_done && b_done, "a receiver slept through a send: {got:?}");
