@@ -109,7 +109,7 @@ impl WaitList {
     }
 
     /// Entries in the slab, queued or free.
-    #[cfg(test)]
+    #[cfg(all(test, not(chan_loom)))]
     pub(super) fn slab_len(&self) -> usize {
         self.entries.len()
     }
@@ -149,14 +149,21 @@ impl WaitList {
         }
         if !woke_any {
             self.keep_flag = false;
-        } else if self.keep_flag || {
-            self.probes = self.probes.wrapping_add(1);
-            self.probes % KEEP_FLAG_PROBE == 0
-        } {
+        } else if self.keep_flag_up() {
             return;
         }
-        flag.set(false);
-        self.flagged = false;
+        self.lower_flag_if_idle(flag);
+    }
+
+    /// Whether a notification that took the last waiter leaves the flag up:
+    /// while that pays, always; otherwise on every [`KEEP_FLAG_PROBE`]th
+    /// time.
+    fn keep_flag_up(&mut self) -> bool {
+        if self.keep_flag {
+            return true;
+        }
+        self.probes = self.probes.wrapping_add(1);
+        self.probes % KEEP_FLAG_PROBE == 0
     }
 
     /// Lowers `flag` if it is up and no entry is queued.
