@@ -101,8 +101,8 @@ use crate::sync::{spin_hint, spin_wait, AtomicUsize, Ordering, UnsafeCell};
 /// - **Full and empty are decided from `Relaxed` reads** of the other side's
 ///   position. Under concurrency they describe a state that a racing
 ///   operation may be just leaving; a layer above that must not miss such a
-///   race (the channel's waiter handshake) puts `SeqCst` fences around its
-///   own check, and its loom models cover that.
+///   race (the channel's waiter handshake) does not rely on them but on the
+///   waiting flags above, and its loom models cover that.
 /// - **The close mark** is set with a `Relaxed` `fetch_or` on `tail`: it only
 ///   has to be ordered against the CASes on the same word, which the
 ///   modification order of `tail` does (a CAS from an unmarked value fails
