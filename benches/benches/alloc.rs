@@ -520,11 +520,7 @@ fn render(figures: &[Figures], counts: Counts) -> String {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let bench_mode = args.iter().any(|a| a == "--bench");
-    let short_measurement = args
-        .windows(2)
-        .any(|w| w[0] == "--measurement-time" && w[1].parse::<f64>().is_ok_and(|s| s < 1.0));
-    let quick = !bench_mode || short_measurement || args.iter().any(|a| a == "--quick");
+    let quick = benches::quick_run(&args);
     let write = benches::writes_results(&args);
     let counts = if quick {
         Counts {

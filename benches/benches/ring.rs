@@ -1,6 +1,6 @@
 //! `ringbuf-core`'s `RingBuffer` against its peers: crossbeam's `ArrayQueue`
 //! (bounded MPMC, the same Vyukov algorithm) and `rtrb` (bounded SPSC,
-//! wait-free, no CAS).
+//! wait-free, no CAS). The threaded rounds are `benches::rings`'.
 //!
 //! Each group benchmarks the implementations side by side with the same
 //! throughput, so Criterion reports time per message and the ratios between
@@ -20,40 +20,33 @@
 //! The threaded groups measure cache-line transfers between two cores, so
 //! they depend on where the two threads run: on a shared VM the same row can
 //! move between regimes several times apart from one run to the next (the
-//! single-threaded group is stable to a few percent). Compare rows of one
-//! run, and repeat a run before trusting a ratio.
+//! single-threaded group is stable to a few percent). The `ring_pairs`
+//! target times the same rounds interleaved and paired, and reports the
+//! steady ratio; these groups are the quick look.
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use benches::{consume, produce, run_timed, sum_of, Job, CAPACITY};
+use benches::rings::{
+    mpmc_2x2_round, rtrb_spsc_round, spsc_round, ArrayQueue, RingBuffer, SharedQueue, RTRB,
+};
+use benches::CAPACITY;
 use criterion::measurement::WallTime;
 use criterion::{
     criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode, Throughput,
 };
-use crossbeam_queue::ArrayQueue;
-use ringbuf_core::RingBuffer;
 
 /// Messages sent per timed round in the threaded groups.
 ///
-/// A round takes tens of milliseconds, so each Criterion iteration is one
-/// round (fresh queue, fresh threads) and the groups use flat sampling.
+/// A round takes milliseconds, so each Criterion iteration is one round
+/// (fresh queue, fresh threads) and the groups use flat sampling.
 const MESSAGES: u64 = 1_000_000;
 
-/// Runs `rounds` rounds built by `round` and returns their total time, the
-/// shape `iter_custom` wants.
-fn total(rounds: u64, mut round: impl FnMut() -> Duration) -> Duration {
-    (0..rounds).map(|_| round()).sum()
-}
-
-/// Checks that the consumers of a round received exactly `0..MESSAGES`.
-fn check(sums: &[u64]) {
-    let received = sums.iter().fold(0u64, |sum, part| sum.wrapping_add(*part));
-    assert_eq!(
-        received,
-        sum_of(0..MESSAGES),
-        "the consumers' checksum is wrong"
-    );
+/// Benchmarks `round` as `name` in `group`: each iteration is one round.
+fn bench_rounds(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, round: fn(u64) -> Duration) {
+    group.bench_function(name, |b| {
+        b.iter_custom(|rounds| (0..rounds).map(|_| round(MESSAGES)).sum())
+    });
 }
 
 /// Settings shared by the two threaded groups: one round is long, so every
@@ -67,125 +60,34 @@ fn threaded_group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, Wa
 
 fn spsc_2_threads(c: &mut Criterion) {
     let mut group = threaded_group(c, "ring/spsc_2_threads");
-
-    group.bench_function("ringbuf_core", |b| {
-        b.iter_custom(|rounds| {
-            total(rounds, || {
-                let ring = RingBuffer::new(CAPACITY);
-                let ring = &ring;
-                let (elapsed, sums) = run_timed(vec![
-                    Box::new(move || {
-                        produce(0..MESSAGES, |v| ring.push(v));
-                        0_u64
-                    }) as Job<'_, u64>,
-                    Box::new(move || consume(MESSAGES, || ring.pop())),
-                ]);
-                check(&sums);
-                elapsed
-            })
-        });
-    });
-
-    group.bench_function("crossbeam_array_queue", |b| {
-        b.iter_custom(|rounds| {
-            total(rounds, || {
-                let queue = ArrayQueue::new(CAPACITY);
-                let queue = &queue;
-                let (elapsed, sums) = run_timed(vec![
-                    Box::new(move || {
-                        produce(0..MESSAGES, |v| queue.push(v));
-                        0_u64
-                    }) as Job<'_, u64>,
-                    Box::new(move || consume(MESSAGES, || queue.pop())),
-                ]);
-                check(&sums);
-                elapsed
-            })
-        });
-    });
-
-    group.bench_function("rtrb", |b| {
-        b.iter_custom(|rounds| {
-            total(rounds, || {
-                let (mut producer, mut consumer) = rtrb::RingBuffer::new(CAPACITY);
-                let (elapsed, sums) = run_timed(vec![
-                    Box::new(move || {
-                        produce(0..MESSAGES, |v| {
-                            producer.push(v).map_err(|rtrb::PushError::Full(v)| v)
-                        });
-                        0_u64
-                    }) as Job<'_, u64>,
-                    Box::new(move || consume(MESSAGES, || consumer.pop().ok())),
-                ]);
-                check(&sums);
-                elapsed
-            })
-        });
-    });
-
+    bench_rounds(
+        &mut group,
+        RingBuffer::<u64>::NAME,
+        spsc_round::<RingBuffer<u64>>,
+    );
+    bench_rounds(
+        &mut group,
+        ArrayQueue::<u64>::NAME,
+        spsc_round::<ArrayQueue<u64>>,
+    );
+    bench_rounds(&mut group, RTRB, rtrb_spsc_round);
     group.finish();
 }
 
-/// Two producers send one half of `0..MESSAGES` each; two consumers take
-/// `MESSAGES / 2` values each, whichever they get.
-///
-/// `rtrb` is not in this group: it is a single-producer single-consumer
-/// queue (`Producer` and `Consumer` are not `Clone`/`Sync`).
-///
-/// Four spinning threads share the 2 cores here, so waits fall back to
-/// yielding (see `benches::wait`) and the numbers include scheduling; they
-/// compare the two queues under the same oversubscription rather than
-/// measure either in isolation.
+/// Two producers, two consumers; `rtrb` is not in this group: it is a
+/// single-producer single-consumer queue.
 fn mpmc_2x2(c: &mut Criterion) {
-    const HALF: u64 = MESSAGES / 2;
     let mut group = threaded_group(c, "ring/mpmc_2x2");
-
-    group.bench_function("ringbuf_core", |b| {
-        b.iter_custom(|rounds| {
-            total(rounds, || {
-                let ring = RingBuffer::new(CAPACITY);
-                let ring = &ring;
-                let (elapsed, sums) = run_timed(vec![
-                    Box::new(move || {
-                        produce(0..HALF, |v| ring.push(v));
-                        0_u64
-                    }) as Job<'_, u64>,
-                    Box::new(move || {
-                        produce(HALF..MESSAGES, |v| ring.push(v));
-                        0_u64
-                    }),
-                    Box::new(move || consume(HALF, || ring.pop())),
-                    Box::new(move || consume(MESSAGES - HALF, || ring.pop())),
-                ]);
-                check(&sums);
-                elapsed
-            })
-        });
-    });
-
-    group.bench_function("crossbeam_array_queue", |b| {
-        b.iter_custom(|rounds| {
-            total(rounds, || {
-                let queue = ArrayQueue::new(CAPACITY);
-                let queue = &queue;
-                let (elapsed, sums) = run_timed(vec![
-                    Box::new(move || {
-                        produce(0..HALF, |v| queue.push(v));
-                        0_u64
-                    }) as Job<'_, u64>,
-                    Box::new(move || {
-                        produce(HALF..MESSAGES, |v| queue.push(v));
-                        0_u64
-                    }),
-                    Box::new(move || consume(HALF, || queue.pop())),
-                    Box::new(move || consume(MESSAGES - HALF, || queue.pop())),
-                ]);
-                check(&sums);
-                elapsed
-            })
-        });
-    });
-
+    bench_rounds(
+        &mut group,
+        RingBuffer::<u64>::NAME,
+        mpmc_2x2_round::<RingBuffer<u64>>,
+    );
+    bench_rounds(
+        &mut group,
+        ArrayQueue::<u64>::NAME,
+        mpmc_2x2_round::<ArrayQueue<u64>>,
+    );
     group.finish();
 }
 

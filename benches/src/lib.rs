@@ -14,11 +14,14 @@
 //! - [`peers`] puts chan-async and the async channels it is compared with
 //!   (tokio, async-channel, flume, kanal, thingbuf, futures) behind one
 //!   trait, with the tokio harness the `channel` and `scaling` targets time
-//!   and the single operations the `alloc` target counts allocations of.
+//!   and the single operations the `alloc` target counts allocations of;
+//! - [`rings`] does the same for the ring buffer and its peers (crossbeam's
+//!   `ArrayQueue`, rtrb): one timed round of each threaded shape, which the
+//!   `ring` and `ring_pairs` targets time.
 //!
-//! The thread harness depends only on `std`; [`peers`] depends on the async
-//! channels it wraps and on tokio. Criterion and the ring buffer's peers
-//! (crossbeam, rtrb) are dev-dependencies of the bench targets.
+//! The thread harness depends only on `std`; [`peers`] and [`rings`] depend
+//! on the queues they wrap (and tokio). Criterion is a dev-dependency of the
+//! bench targets.
 //!
 //! ```
 //! use benches::{consume, produce, run_timed, sum_of};
@@ -38,6 +41,7 @@
 #![deny(missing_docs, missing_debug_implementations)]
 
 pub mod peers;
+pub mod rings;
 
 use std::ops::Range;
 use std::sync::Barrier;
@@ -196,6 +200,24 @@ pub fn output_dir() -> std::path::PathBuf {
 /// `--discard-baseline`, which `cargo xtask bench --quick` passes).
 pub fn writes_results(args: &[String]) -> bool {
     args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--discard-baseline")
+}
+
+/// Whether a bench target without Criterion should do a short run: when it
+/// runs as a test (`cargo test`, no `--bench`), with `--quick`, or with a
+/// `--measurement-time` under one second (as `cargo xtask bench --quick`
+/// passes).
+///
+/// ```
+/// let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+/// assert!(benches::quick_run(&args(&[])));
+/// assert!(benches::quick_run(&args(&["--bench", "--measurement-time", "0.1"])));
+/// assert!(!benches::quick_run(&args(&["--bench"])));
+/// ```
+pub fn quick_run(args: &[String]) -> bool {
+    let short_measurement = args
+        .windows(2)
+        .any(|w| w[0] == "--measurement-time" && w[1].parse::<f64>().is_ok_and(|s| s < 1.0));
+    !args.iter().any(|a| a == "--bench") || short_measurement || args.iter().any(|a| a == "--quick")
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! (its id and throughput) and `estimates.json` (the statistics). This module
 //! reads the medians back and writes `docs/benchmarks.md`: one table per
 //! workload, our crates beside every peer, with the ratio to the best peer;
-//! then the allocation table the `alloc` bench leaves in
+//! then the paired-rounds tables the `ring_pairs` bench leaves in
+//! `target/bench/ring_pairs.md`; then the allocation table the `alloc` bench leaves in
 //! `target/bench/alloc.md`; then one table per scaling family (the
 //! `scaling/<family>/<point>` groups: channels × points), with
 //! `docs/scaling.svg` drawn from the producers → 1 consumer family.
@@ -96,8 +97,24 @@ fn write_report() -> Result<(), String> {
             alloc_path.display()
         );
     }
+    let pairs_path = target_dir("bench").join("ring_pairs.md");
+    let pairs = fs::read_to_string(&pairs_path).ok();
+    if pairs.is_none() {
+        eprintln!(
+            "    no {} (run `cargo xtask bench`): the report says so",
+            pairs_path.display()
+        );
+    }
     let charted = families.iter().find(|f| f.name == CHARTED_FAMILY);
-    let report = render(&speed, alloc.as_deref(), &families, charted.is_some());
+    let report = render(
+        &speed,
+        Extras {
+            alloc: alloc.as_deref(),
+            pairs: pairs.as_deref(),
+        },
+        &families,
+        charted.is_some(),
+    );
     write(&project_root().join("docs/benchmarks.md"), &report)?;
     write(
         &project_root().join("docs/benchmarks.svg"),
@@ -397,9 +414,22 @@ fn best_peer(table: &Table, metric: impl Fn(&Row) -> Option<f64>) -> Option<f64>
         .min_by(f64::total_cmp)
 }
 
+/// The tables that bench targets without Criterion leave as markdown.
+struct Extras<'a> {
+    /// `alloc.md`, from the `alloc` target.
+    alloc: Option<&'a str>,
+    /// `ring_pairs.md`, from the `ring_pairs` target: one `### <workload>`
+    /// table per threaded ring workload.
+    pairs: Option<&'a str>,
+}
+
+/// The heading (and anchor) of the paired-rounds section.
+const PAIRS_HEADING: &str = "Ring buffer across threads: paired rounds";
+const PAIRS_ANCHOR: &str = "#ring-buffer-across-threads-paired-rounds";
+
 fn render(
     measurements: &[Measurement],
-    alloc: Option<&str>,
+    extras: Extras<'_>,
     families: &[Family],
     scaling_chart: bool,
 ) -> String {
@@ -417,9 +447,11 @@ fn render(
     );
     let _ = writeln!(out, "Reproduce with `cargo xtask bench`.\n");
     let _ = writeln!(out, "Machine: {}\n", machine());
-    out.push_str(
-        "After the speed tables: [allocations and memory](#allocations-and-memory) \
-         and [scaling](#scaling) with producers and capacity.\n\n",
+    let _ = writeln!(
+        out,
+        "After the speed tables: [the ring buffer across threads, in paired \
+         rounds]({PAIRS_ANCHOR}), [allocations and memory](#allocations-and-memory) \
+         and [scaling](#scaling) with producers and capacity.\n",
     );
     out.push_str("![chart](benchmarks.svg)\n\n");
     for table in &tables {
@@ -463,10 +495,42 @@ fn render(
             out.push('\n');
         }
         out.push('\n');
+        let paired = format!("### {}\n", table.workload);
+        if extras.pairs.is_some_and(|pairs| pairs.contains(&paired)) {
+            let _ = writeln!(
+                out,
+                "One Criterion pass per row: on this machine two threads sharing a queue \
+                 swing between regimes from run to run. The steady ratio is in \
+                 [paired rounds]({PAIRS_ANCHOR}).\n"
+            );
+        }
     }
-    render_alloc(&mut out, alloc);
+    render_pairs(&mut out, extras.pairs);
+    render_alloc(&mut out, extras.alloc);
     render_scaling(&mut out, families, scaling_chart);
     out
+}
+
+fn render_pairs(out: &mut String, pairs: Option<&str>) {
+    let _ = writeln!(out, "## {PAIRS_HEADING}\n");
+    match pairs {
+        Some(tables) => {
+            out.push_str(
+                "Every implementation runs one round in turn, the order rotating, \
+                 many times over; each round of ours is divided by the peer's round \
+                 beside it. The ratio column is the median of those paired ratios, \
+                 with a distribution-free 95% confidence interval; the per-row \
+                 median and quartiles show how far single rounds spread. \
+                 (`cargo bench -p benches --bench ring_pairs`)\n\n",
+            );
+            out.push_str(tables.trim_end());
+            out.push_str("\n\n");
+        }
+        None => out.push_str(
+            "No results: `cargo bench -p benches --bench ring_pairs` (or `cargo \
+             xtask bench`) writes them to `target/bench/ring_pairs.md`.\n\n",
+        ),
+    }
 }
 
 fn render_alloc(out: &mut String, alloc: Option<&str>) {

@@ -1,0 +1,143 @@
+//! The ring buffer and its peers, one timed round of each threaded shape.
+//!
+//! `ringbuf_core::RingBuffer` is compared with crossbeam's `ArrayQueue` (bounded
+//! MPMC, the same per-slot-stamp algorithm) and `rtrb` (bounded SPSC,
+//! wait-free, no compare-and-swap). A round moves `0..messages` through a
+//! fresh queue of capacity [`CAPACITY`] on fresh threads, checks the
+//! consumers' checksum, and returns the time [`run_timed`] measured. The
+//! `ring` target (Criterion) and the `ring_pairs` target (interleaved rounds)
+//! time the same rounds.
+//!
+//! ```
+//! use benches::rings::{spsc_round, ArrayQueue, RingBuffer};
+//!
+//! let ours = spsc_round::<RingBuffer<u64>>(10_000);
+//! let theirs = spsc_round::<ArrayQueue<u64>>(10_000);
+//! assert!(ours.as_nanos() > 0 && theirs.as_nanos() > 0);
+//! ```
+
+use std::time::Duration;
+
+pub use crossbeam_queue::ArrayQueue;
+pub use ringbuf_core::RingBuffer;
+
+use crate::{consume, produce, run_timed, sum_of, Job, CAPACITY};
+
+/// A bounded queue that any number of threads use through `&self`.
+pub trait SharedQueue: Sync {
+    /// The name the reports give it.
+    const NAME: &'static str;
+    /// An empty queue of capacity `capacity`.
+    fn with_capacity(capacity: usize) -> Self;
+    /// Appends `value`, or gives it back when the queue is full.
+    fn try_push(&self, value: u64) -> Result<(), u64>;
+    /// Removes the oldest value, or `None` when the queue is empty.
+    fn try_pop(&self) -> Option<u64>;
+}
+
+impl SharedQueue for RingBuffer<u64> {
+    const NAME: &'static str = "ringbuf_core";
+
+    fn with_capacity(capacity: usize) -> Self {
+        RingBuffer::new(capacity)
+    }
+
+    #[inline]
+    fn try_push(&self, value: u64) -> Result<(), u64> {
+        self.push(value)
+    }
+
+    #[inline]
+    fn try_pop(&self) -> Option<u64> {
+        self.pop()
+    }
+}
+
+impl SharedQueue for ArrayQueue<u64> {
+    const NAME: &'static str = "crossbeam_array_queue";
+
+    fn with_capacity(capacity: usize) -> Self {
+        ArrayQueue::new(capacity)
+    }
+
+    #[inline]
+    fn try_push(&self, value: u64) -> Result<(), u64> {
+        self.push(value)
+    }
+
+    #[inline]
+    fn try_pop(&self) -> Option<u64> {
+        self.pop()
+    }
+}
+
+/// The name the reports give `rtrb`.
+pub const RTRB: &str = "rtrb";
+
+/// Panics unless the consumers' sums add up to `0..messages`.
+fn check(sums: &[u64], messages: u64) {
+    let received = sums.iter().fold(0u64, |sum, part| sum.wrapping_add(*part));
+    assert_eq!(
+        received,
+        sum_of(0..messages),
+        "the consumers' checksum is wrong"
+    );
+}
+
+/// One producer thread and one consumer thread move `messages` values
+/// through a fresh `Q`.
+pub fn spsc_round<Q: SharedQueue>(messages: u64) -> Duration {
+    let queue = Q::with_capacity(CAPACITY);
+    let queue = &queue;
+    let (elapsed, sums) = run_timed(vec![
+        Box::new(move || {
+            produce(0..messages, |v| queue.try_push(v));
+            0_u64
+        }) as Job<'_, u64>,
+        Box::new(move || consume(messages, || queue.try_pop())),
+    ]);
+    check(&sums, messages);
+    elapsed
+}
+
+/// [`spsc_round`] for `rtrb`, whose two ends are separate handles.
+pub fn rtrb_spsc_round(messages: u64) -> Duration {
+    let (mut producer, mut consumer) = rtrb::RingBuffer::new(CAPACITY);
+    let (elapsed, sums) = run_timed(vec![
+        Box::new(move || {
+            produce(0..messages, |v| {
+                producer.push(v).map_err(|rtrb::PushError::Full(v)| v)
+            });
+            0_u64
+        }) as Job<'_, u64>,
+        Box::new(move || consume(messages, || consumer.pop().ok())),
+    ]);
+    check(&sums, messages);
+    elapsed
+}
+
+/// Two producers send one half of `0..messages` each; two consumers take
+/// half of the messages each, whichever they get.
+///
+/// Four spinning threads on a 2-core machine: waits fall back to yielding
+/// (see [`crate::wait`]), so the time includes scheduling, the same for
+/// every queue.
+pub fn mpmc_2x2_round<Q: SharedQueue>(messages: u64) -> Duration {
+    let half = messages / 2;
+    let queue = Q::with_capacity(CAPACITY);
+    let queue = &queue;
+    let (elapsed, sums) = run_timed(vec![
+        Box::new(move || {
+            produce(0..half, |v| queue.try_push(v));
+            0_u64
+        }) as Job<'_, u64>,
+        Box::new(move || {
+            produce(half..messages, |v| queue.try_push(v));
+            0_u64
+        }),
+        Box::new(move || consume(half, || queue.try_pop())),
+        Box::new(move || consume(messages - half, || queue.try_pop())),
+    ]);
+    check(&sums, messages);
+    elapsed
+}
