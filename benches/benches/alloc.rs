@@ -521,7 +521,6 @@ fn render(figures: &[Figures], counts: Counts) -> String {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = benches::quick_run(&args);
-    let write = benches::writes_results(&args);
     let counts = if quick {
         Counts {
             messages: 16_000,
@@ -551,12 +550,5 @@ fn main() {
         figures.len(),
         started.elapsed().as_secs_f64()
     );
-    if write {
-        let dir = benches::output_dir();
-        let path = dir.join("alloc.md");
-        std::fs::create_dir_all(&dir)
-            .and_then(|()| std::fs::write(&path, &table))
-            .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
-        println!("alloc: wrote {}", path.display());
-    }
+    benches::write_result(&args, "alloc.md", &table);
 }

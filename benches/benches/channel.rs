@@ -2,34 +2,25 @@
 //! one run: tokio's bounded mpsc, async-channel, flume, kanal, thingbuf and
 //! futures' mpsc.
 //!
-//! Workloads (u64 messages; every consumer sums what it receives and the sum
-//! is checked):
-//!
-//! - `chan/spsc_1024`: one producer task, one consumer task, capacity 1024;
-//! - `chan/spsc_1`: the same at capacity 1, where every message goes through
-//!   the waker path;
-//! - `chan/mpsc_4x1`: four producers, one consumer, capacity 1024;
-//! - `chan/mpmc_4x4`: four producers, four consumers (MPMC channels only);
-//! - `chan/spsc_current_thread`: one producer and one consumer on a
-//!   current-thread runtime: the per-operation overhead without thread
-//!   hand-offs.
-//!
-//! The multi-thread workloads run on a tokio runtime with 2 workers. Each is
-//! measured once: criterion reports elapsed time per message, and every run's
+//! The workloads are `benches::peers::workloads()`, one group `chan/<name>`
+//! each (SPSC at capacity 1024 and 1, MPSC 4→1, MPMC 4×4, SPSC on a
+//! current-thread runtime). Each is measured once: criterion reports elapsed time per message, and every run's
 //! process CPU time (user + system) is summed into `cpu.tsv` for the report,
 //! so CPU per message comes from the very runs that give the wall time; it is
 //! where spinning and yield loops show.
 //!
 //! The peers, the [`Peer`] trait and the [`run`] harness live in
-//! `benches::peers`, shared with the `scaling` and `alloc` targets.
+//! `benches::peers`, shared with the `scaling`, `alloc` and `chan_pairs`
+//! targets. `chan_pairs` times the same workloads as interleaved, paired
+//! rounds: the ratio to quote when single runs swing between regimes.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use benches::peers::{
-    current_thread, multi_thread, run, AsyncChannel, ChanAsync, Flume, FuturesMpsc, Kanal, Peer,
-    Shape, Thingbuf, TokioMpsc,
+    run, workloads, AsyncChannel, ChanAsync, Flume, FuturesMpsc, Kanal, Peer, Shape, Thingbuf,
+    TokioMpsc,
 };
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use tokio::runtime::Runtime;
@@ -95,34 +86,9 @@ fn write_cpu_times() {
 }
 
 fn channels(c: &mut Criterion) {
-    let spsc = |capacity| Shape {
-        capacity,
-        producers: 1,
-        consumers: 1,
-    };
-    workload(c, "spsc_1024", spsc(1024), multi_thread);
-    workload(c, "spsc_1", spsc(1), multi_thread);
-    workload(
-        c,
-        "mpsc_4x1",
-        Shape {
-            capacity: 1024,
-            producers: 4,
-            consumers: 1,
-        },
-        multi_thread,
-    );
-    workload(
-        c,
-        "mpmc_4x4",
-        Shape {
-            capacity: 1024,
-            producers: 4,
-            consumers: 4,
-        },
-        multi_thread,
-    );
-    workload(c, "spsc_current_thread", spsc(1024), current_thread);
+    for w in workloads() {
+        workload(c, w.name, w.shape, w.runtime);
+    }
     write_cpu_times();
 }
 

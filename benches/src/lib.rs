@@ -40,6 +40,7 @@
 //! ```
 #![deny(missing_docs, missing_debug_implementations)]
 
+pub mod pairs;
 pub mod peers;
 pub mod rings;
 
@@ -200,6 +201,24 @@ pub fn output_dir() -> std::path::PathBuf {
 /// `--discard-baseline`, which `cargo xtask bench --quick` passes).
 pub fn writes_results(args: &[String]) -> bool {
     args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--discard-baseline")
+}
+
+/// Writes `text` to `name` in [`output_dir`] when [`writes_results`] says
+/// this run should, and says so on stdout.
+///
+/// # Panics
+///
+/// If the file cannot be written.
+pub fn write_result(args: &[String], name: &str, text: &str) {
+    if !writes_results(args) {
+        return;
+    }
+    let dir = output_dir();
+    let path = dir.join(name);
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&path, text))
+        .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    println!("wrote {}", path.display());
 }
 
 /// Whether a bench target without Criterion should do a short run: when it

@@ -36,6 +36,8 @@ use std::time::{Duration, Instant};
 
 use tokio::runtime::{Builder, Runtime};
 
+use crate::pairs::{Contender, Sample};
+
 /// One bounded async channel of `u64`, as the bench targets drive it.
 ///
 /// Every operation unwraps: the workloads never send on a closed channel.
@@ -381,6 +383,82 @@ pub struct Shape {
     pub producers: u64,
     /// Consumer tasks (more than one only for MPMC channels).
     pub consumers: u64,
+}
+
+/// A channel workload the benches time: a name, a shape, and the runtime
+/// its tasks run on.
+#[derive(Debug, Clone, Copy)]
+pub struct Workload {
+    /// The name in the report, after `chan/`.
+    pub name: &'static str,
+    /// Capacity, producers and consumers.
+    pub shape: Shape,
+    /// Builds the runtime: [`multi_thread`] or [`current_thread`].
+    pub runtime: fn() -> Runtime,
+}
+
+/// The channel workloads of the `channel` and `chan_pairs` targets (`u64`
+/// messages; every consumer sums what it receives and the sum is checked):
+///
+/// - `spsc_1024`: one producer task, one consumer task, capacity 1024;
+/// - `spsc_1`: the same at capacity 1, where every message goes through the
+///   waker path;
+/// - `mpsc_4x1`: four producers, one consumer, capacity 1024;
+/// - `mpmc_4x4`: four producers, four consumers (MPMC channels only);
+/// - `spsc_current_thread`: one producer and one consumer on a
+///   current-thread runtime: the per-operation overhead without thread
+///   hand-offs.
+///
+/// The others run on [`multi_thread`] (2 workers).
+pub fn workloads() -> [Workload; 5] {
+    let shape = |capacity, producers, consumers| Shape {
+        capacity,
+        producers,
+        consumers,
+    };
+    let workload = |name, shape, runtime| Workload {
+        name,
+        shape,
+        runtime,
+    };
+    [
+        workload("spsc_1024", shape(1024, 1, 1), multi_thread),
+        workload("spsc_1", shape(1, 1, 1), multi_thread),
+        workload("mpsc_4x1", shape(1024, 4, 1), multi_thread),
+        workload("mpmc_4x4", shape(1024, 4, 4), multi_thread),
+        workload("spsc_current_thread", shape(1024, 1, 1), current_thread),
+    ]
+}
+
+/// A [`pairs`](crate::pairs) contender that runs peer `P` in `shape` on
+/// `rt`, or `None` when `P` does not support the shape (several consumers
+/// on a single-consumer channel).
+pub fn contender<'a, P: Peer>(rt: &'a Runtime, shape: Shape) -> Option<Contender<'a>> {
+    (shape.consumers == 1 || P::MPMC).then(|| {
+        Contender::new(P::NAME, move |messages| {
+            let (wall, cpu) = run::<P>(rt, shape, messages);
+            Sample {
+                wall,
+                cpu: Some(cpu),
+            }
+        })
+    })
+}
+
+/// Contenders for every peer that supports `shape`, chan-async first.
+pub fn contenders(rt: &Runtime, shape: Shape) -> Vec<Contender<'_>> {
+    [
+        contender::<ChanAsync>(rt, shape),
+        contender::<Kanal>(rt, shape),
+        contender::<Flume>(rt, shape),
+        contender::<Thingbuf>(rt, shape),
+        contender::<TokioMpsc>(rt, shape),
+        contender::<AsyncChannel>(rt, shape),
+        contender::<FuturesMpsc>(rt, shape),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// Sends `messages` (at least one per producer) through a fresh channel of

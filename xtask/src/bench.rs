@@ -2,10 +2,11 @@
 //!
 //! Criterion leaves, per benchmark, `target/bench/criterion/**/new/benchmark.json`
 //! (its id and throughput) and `estimates.json` (the statistics). This module
-//! reads the medians back and writes `docs/benchmarks.md`: one table per
-//! workload, our crates beside every peer, with the ratio to the best peer;
-//! then the paired-rounds tables the `ring_pairs` bench leaves in
-//! `target/bench/ring_pairs.md`; then the allocation table the `alloc` bench leaves in
+//! reads the medians back and writes `docs/benchmarks.md`: first the
+//! paired-rounds tables the `chan_pairs` and `ring_pairs` benches leave in
+//! `target/bench/*_pairs.md`; then one Criterion table per workload, our
+//! crates beside every peer, with the ratio to the best peer; then the
+//! allocation table the `alloc` bench leaves in
 //! `target/bench/alloc.md`; then one table per scaling family (the
 //! `scaling/<family>/<point>` groups: channels × points), with
 //! `docs/scaling.svg` drawn from the producers → 1 consumer family.
@@ -89,28 +90,18 @@ fn write_report() -> Result<(), String> {
         .into_iter()
         .partition(|m| m.group.starts_with(SCALING));
     let families = families(&scaling);
-    let alloc_path = target_dir("bench").join("alloc.md");
-    let alloc = fs::read_to_string(&alloc_path).ok();
-    if alloc.is_none() {
-        eprintln!(
-            "    no {} (run `cargo xtask bench`): the report says so",
-            alloc_path.display()
-        );
-    }
-    let pairs_path = target_dir("bench").join("ring_pairs.md");
-    let pairs = fs::read_to_string(&pairs_path).ok();
-    if pairs.is_none() {
-        eprintln!(
-            "    no {} (run `cargo xtask bench`): the report says so",
-            pairs_path.display()
-        );
-    }
+    let alloc = read_extra("alloc.md");
+    let chan_pairs = read_extra("chan_pairs.md");
+    let ring_pairs = read_extra("ring_pairs.md");
     let charted = families.iter().find(|f| f.name == CHARTED_FAMILY);
     let report = render(
         &speed,
         Extras {
             alloc: alloc.as_deref(),
-            pairs: pairs.as_deref(),
+            pairs: [
+                ("chan_pairs", chan_pairs.as_deref()),
+                ("ring_pairs", ring_pairs.as_deref()),
+            ],
         },
         &families,
         charted.is_some(),
@@ -127,6 +118,20 @@ fn write_report() -> Result<(), String> {
         )?;
     }
     Ok(())
+}
+
+/// The markdown a bench target without Criterion left in the bench target
+/// directory as `name`, or `None` (and a line on stderr) when there is none.
+fn read_extra(name: &str) -> Option<String> {
+    let path = target_dir("bench").join(name);
+    let text = fs::read_to_string(&path).ok();
+    if text.is_none() {
+        eprintln!(
+            "    no {} (run `cargo xtask bench`): the report says so",
+            path.display()
+        );
+    }
+    text
 }
 
 fn write(path: &Path, text: &str) -> Result<(), String> {
@@ -418,14 +423,13 @@ fn best_peer(table: &Table, metric: impl Fn(&Row) -> Option<f64>) -> Option<f64>
 struct Extras<'a> {
     /// `alloc.md`, from the `alloc` target.
     alloc: Option<&'a str>,
-    /// `ring_pairs.md`, from the `ring_pairs` target: one `### <workload>`
-    /// table per threaded ring workload.
-    pairs: Option<&'a str>,
+    /// `(target, its file)` of the paired-rounds targets, each file one
+    /// `### <workload>` table per workload.
+    pairs: [(&'static str, Option<&'a str>); 2],
 }
 
-/// The heading (and anchor) of the paired-rounds section.
-const PAIRS_HEADING: &str = "Ring buffer across threads: paired rounds";
-const PAIRS_ANCHOR: &str = "#ring-buffer-across-threads-paired-rounds";
+/// The anchor of the paired-rounds section.
+const PAIRS_ANCHOR: &str = "#paired-rounds";
 
 fn render(
     measurements: &[Measurement],
@@ -435,30 +439,43 @@ fn render(
 ) -> String {
     let tables = tables(measurements);
     let mut out = String::new();
-    out.push_str("# Benchmarks\n\n");
     out.push_str(
-        "Median time per message from criterion, every implementation measured \
-         side by side in one run of one process. `wall` is elapsed time per \
-         message; `cpu` is the process's CPU time (user + system) per message, \
-         averaged over the same runs, \
-         which shows spinning and yield loops. `ratio` is the value divided by \
-         the fastest peer's in the same workload (below 1.0: faster than every \
-         peer). Ours are in bold.\n\n",
+        "# Benchmarks
+
+",
+    );
+    let _ = writeln!(
+        out,
+        "Every implementation measured side by side in one process; ours are in \
+         bold. Two kinds of figures:\n\n\
+         - [Paired rounds]({PAIRS_ANCHOR}): the ratios to quote. Implementations \
+         take turns, round by round, and each of our rounds is divided by the \
+         peer's beside it, so a machine that drifts between regimes (as a \
+         shared VM does) shifts both sides of every ratio together.\n\
+         - [Criterion](#criterion): one pass per implementation, every workload, \
+         with the chart.\n"
     );
     let _ = writeln!(out, "Reproduce with `cargo xtask bench`.\n");
     let _ = writeln!(out, "Machine: {}\n", machine());
-    let _ = writeln!(
-        out,
-        "After the speed tables: [the ring buffer across threads, in paired \
-         rounds]({PAIRS_ANCHOR}), [allocations and memory](#allocations-and-memory) \
-         and [scaling](#scaling) with producers and capacity.\n",
+    out.push_str(
+        "After those: [allocations and memory](#allocations-and-memory) and \
+         [scaling](#scaling) with producers and capacity.\n\n",
+    );
+    render_pairs(&mut out, &extras.pairs);
+    out.push_str("## Criterion\n\n");
+    out.push_str(
+        "Median time per message from criterion, one pass per implementation. \
+         `wall` is elapsed time per message; `cpu` is the process's CPU time \
+         (user + system) per message, averaged over the same runs, which shows \
+         spinning and yield loops. `ratio` is the value divided by the fastest \
+         peer's in the same workload (below 1.0: faster than every peer).\n\n",
     );
     out.push_str("![chart](benchmarks.svg)\n\n");
     for table in &tables {
         let best_wall = best_peer(table, |r| Some(r.wall));
         let best_cpu = best_peer(table, |r| r.cpu);
         let has_cpu = table.rows.iter().any(|r| r.cpu.is_some());
-        let _ = writeln!(out, "## {}\n", table.workload);
+        let _ = writeln!(out, "### {} (criterion)\n", table.workload);
         if has_cpu {
             out.push_str(
                 "| implementation | wall ns/msg | Mmsg/s | wall ratio | cpu ns/msg | cpu ratio |\n",
@@ -496,40 +513,50 @@ fn render(
         }
         out.push('\n');
         let paired = format!("### {}\n", table.workload);
-        if extras.pairs.is_some_and(|pairs| pairs.contains(&paired)) {
+        if extras
+            .pairs
+            .iter()
+            .any(|(_, pairs)| pairs.is_some_and(|pairs| pairs.contains(&paired)))
+        {
             let _ = writeln!(
                 out,
-                "One Criterion pass per row: on this machine two threads sharing a queue \
-                 swing between regimes from run to run. The steady ratio is in \
-                 [paired rounds]({PAIRS_ANCHOR}).\n"
+                "One pass per row; the steady ratio is in [paired \
+                 rounds]({PAIRS_ANCHOR}).\n"
             );
         }
     }
-    render_pairs(&mut out, extras.pairs);
     render_alloc(&mut out, extras.alloc);
     render_scaling(&mut out, families, scaling_chart);
     out
 }
 
-fn render_pairs(out: &mut String, pairs: Option<&str>) {
-    let _ = writeln!(out, "## {PAIRS_HEADING}\n");
-    match pairs {
-        Some(tables) => {
-            out.push_str(
-                "Every implementation runs one round in turn, the order rotating, \
-                 many times over; each round of ours is divided by the peer's round \
-                 beside it. The ratio column is the median of those paired ratios, \
-                 with a distribution-free 95% confidence interval; the per-row \
-                 median and quartiles show how far single rounds spread. \
-                 (`cargo bench -p benches --bench ring_pairs`)\n\n",
-            );
-            out.push_str(tables.trim_end());
-            out.push_str("\n\n");
+fn render_pairs(out: &mut String, pairs: &[(&str, Option<&str>)]) {
+    out.push_str("## Paired rounds\n\n");
+    out.push_str(
+        "Every implementation runs one round in turn (a fresh channel or queue \
+         moving a fixed number of messages), the order rotating, many times over; \
+         each round of ours is divided by the peer's round of the same turn. \
+         `ours ÷ it` is the median of those paired ratios, with a \
+         distribution-free 95% confidence interval, and `pairs ours won` the share \
+         below 1. The per-row median and quartiles show how far single rounds \
+         spread. The channels' CPU columns pair the process's CPU time the same \
+         way.\n\n",
+    );
+    for (target, tables) in pairs {
+        match tables {
+            Some(tables) => {
+                let _ = writeln!(out, "`cargo bench -p benches --bench {target}`:\n");
+                out.push_str(tables.trim_end());
+                out.push_str("\n\n");
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "No results: `cargo bench -p benches --bench {target}` (or `cargo \
+                     xtask bench`) writes them to `target/bench/{target}.md`.\n"
+                );
+            }
         }
-        None => out.push_str(
-            "No results: `cargo bench -p benches --bench ring_pairs` (or `cargo \
-             xtask bench`) writes them to `target/bench/ring_pairs.md`.\n\n",
-        ),
     }
 }
 

@@ -1,0 +1,63 @@
+//! The channel workloads as interleaved, paired rounds (see
+//! `benches::pairs` for why and how): the steady ratio between chan-async
+//! and each peer, for wall and CPU time, on a machine where a single run
+//! is not steady.
+//!
+//! The workloads and peers are the `channel` target's
+//! (`benches::peers::workloads()`); every round is one `benches::peers::run`
+//! of a fresh channel, and the CPU time is the process's over that round.
+//!
+//! Run: `cargo bench -p benches --bench chan_pairs` (about a minute). It
+//! prints a markdown table and writes it to `chan_pairs.md` in the target
+//! directory, where `cargo xtask bench` picks it up for
+//! `docs/benchmarks.md`. Criterion flags are accepted and ignored, except
+//! that a short run (see [`benches::quick_run`]) does few rounds of few
+//! messages and `--discard-baseline` writes no file.
+
+use std::time::Instant;
+
+use benches::pairs::run;
+use benches::peers::{contenders, workloads};
+
+/// Rounds per implementation in a full run.
+const ROUNDS: usize = 201;
+
+/// Messages per round in a full run: a round of chan-async takes 1–3 ms.
+fn messages(capacity: usize) -> u64 {
+    if capacity == 1 {
+        10_000
+    } else {
+        100_000
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = benches::quick_run(&args);
+    let rounds = if quick { 3 } else { ROUNDS };
+    let started = Instant::now();
+    let mut table = format!(
+        "{rounds} rounds per implementation, interleaved, of {} messages ({} at \
+         capacity 1); a ratio below 1 means chan-async was faster (or used less \
+         CPU).\n\n",
+        if quick { 1_000 } else { messages(1024) },
+        if quick { 1_000 } else { messages(1) },
+    );
+    for workload in workloads() {
+        let messages = if quick {
+            1_000
+        } else {
+            messages(workload.shape.capacity)
+        };
+        let rt = (workload.runtime)();
+        let mut contenders = contenders(&rt, workload.shape);
+        let title = format!("chan/{}", workload.name);
+        table.push_str(&run(&mut contenders, rounds, messages).render(&title));
+    }
+    println!("{table}");
+    println!(
+        "chan_pairs: done in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    benches::write_result(&args, "chan_pairs.md", &table);
+}
