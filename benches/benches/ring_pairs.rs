@@ -6,6 +6,8 @@
 //! Workloads (capacity [`benches::CAPACITY`], `u64` values, [`MESSAGES`] per
 //! round; the rounds are `benches::rings`'):
 //!
+//! - `ring/single_thread_push_pop`: a push then a pop on one thread;
+//!   `ringbuf_core`, `ArrayQueue`, `rtrb`.
 //! - `ring/spsc_2_threads`: one producer thread, one consumer thread;
 //!   `ringbuf_core`, crossbeam's `ArrayQueue`, `rtrb`.
 //! - `ring/mpmc_2x2`: two producers, two consumers; `ringbuf_core` and
@@ -22,7 +24,8 @@ use std::time::{Duration, Instant};
 
 use benches::pairs::{run, Contender, Sample};
 use benches::rings::{
-    mpmc_2x2_round, rtrb_spsc_round, spsc_round, ArrayQueue, RingBuffer, SharedQueue, RTRB,
+    mpmc_2x2_round, rtrb_single_thread_round, rtrb_spsc_round, single_thread_round, spsc_round,
+    ArrayQueue, RingBuffer, SharedQueue, RTRB,
 };
 
 /// Messages per round in a full run: a round takes 1–15 ms.
@@ -48,6 +51,14 @@ fn main() {
         "{rounds} rounds of {messages} messages per implementation, interleaved; \
          a ratio below 1 means ringbuf_core was faster.\n\n"
     );
+    let mut single = vec![
+        queue::<RingBuffer<u64>>(single_thread_round::<RingBuffer<u64>>),
+        queue::<ArrayQueue<u64>>(single_thread_round::<ArrayQueue<u64>>),
+        Contender::new(RTRB, |messages| {
+            Sample::wall(rtrb_single_thread_round(messages))
+        }),
+    ];
+    table.push_str(&run(&mut single, rounds, messages).render("ring/single_thread_push_pop"));
     let mut spsc = vec![
         queue::<RingBuffer<u64>>(spsc_round::<RingBuffer<u64>>),
         queue::<ArrayQueue<u64>>(spsc_round::<ArrayQueue<u64>>),

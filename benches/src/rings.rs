@@ -16,7 +16,8 @@
 //! assert!(ours.as_nanos() > 0 && theirs.as_nanos() > 0);
 //! ```
 
-use std::time::Duration;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 pub use crossbeam_queue::ArrayQueue;
 pub use ringbuf_core::RingBuffer;
@@ -82,6 +83,41 @@ fn check(sums: &[u64], messages: u64) {
         sum_of(0..messages),
         "the consumers' checksum is wrong"
     );
+}
+
+/// One thread pushes then pops `messages` values, one at a time, through a
+/// fresh `Q`: the uncontended cost of the two operations (the queue never
+/// holds more than one value, but the positions advance, so every slot is
+/// used in turn).
+pub fn single_thread_round<Q: SharedQueue>(messages: u64) -> Duration {
+    let queue = Q::with_capacity(CAPACITY);
+    let started = Instant::now();
+    let mut sum = 0u64;
+    for value in 0..messages {
+        queue
+            .try_push(black_box(value))
+            .expect("the queue holds at most one value");
+        sum = sum.wrapping_add(black_box(queue.try_pop()).expect("the value just pushed"));
+    }
+    let elapsed = started.elapsed();
+    check(&[sum], messages);
+    elapsed
+}
+
+/// [`single_thread_round`] for `rtrb`.
+pub fn rtrb_single_thread_round(messages: u64) -> Duration {
+    let (mut producer, mut consumer) = rtrb::RingBuffer::new(CAPACITY);
+    let started = Instant::now();
+    let mut sum = 0u64;
+    for value in 0..messages {
+        producer
+            .push(black_box(value))
+            .expect("the queue holds at most one value");
+        sum = sum.wrapping_add(black_box(consumer.pop()).expect("the value just pushed"));
+    }
+    let elapsed = started.elapsed();
+    check(&[sum], messages);
+    elapsed
 }
 
 /// One producer thread and one consumer thread move `messages` values
