@@ -43,8 +43,8 @@
 //! where `cargo xtask bench` picks it up for `docs/benchmarks.md`. Criterion
 //! flags are accepted and ignored, except that a short `--measurement-time`
 //! (under 1 s), `--quick`, or a run without `--bench` (`cargo test`) counts
-//! fewer messages and waits, and `--discard-baseline` (as in `cargo xtask
-//! bench --quick`) or a run without `--bench` writes no file.
+//! fewer messages and waits and writes no file; `--discard-baseline` also
+//! writes none.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt::Write as _;

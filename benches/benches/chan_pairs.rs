@@ -12,7 +12,7 @@
 //! directory, where `cargo xtask bench` picks it up for
 //! `docs/benchmarks.md`. Criterion flags are accepted and ignored, except
 //! that a short run (see [`benches::quick_run`]) does few rounds of few
-//! messages and `--discard-baseline` writes no file.
+//! messages and writes no file; `--discard-baseline` writes none either.
 
 use std::time::Instant;
 

@@ -1,11 +1,11 @@
 //! `ringbuf-core`'s `RingBuffer` against its peers: crossbeam's `ArrayQueue`
 //! (bounded MPMC, the same Vyukov algorithm) and `rtrb` (bounded SPSC,
-//! wait-free, no CAS). The threaded rounds are `benches::rings`'.
+//! wait-free, no CAS). The rounds they time are `benches::rings`'.
 //!
 //! Each group benchmarks the implementations side by side with the same
 //! throughput, so Criterion reports time per message and the ratios between
 //! rows are the comparison. Every queue holds `u64`s and has capacity
-//! [`CAPACITY`].
+//! [`benches::CAPACITY`].
 //!
 //! - `ring/spsc_2_threads`: one producer thread, one consumer thread.
 //! - `ring/mpmc_2x2`: two producers, two consumers (not `rtrb`: SPSC only).
@@ -24,13 +24,12 @@
 //! target times the same rounds interleaved and paired, and reports the
 //! steady ratio; these groups are the quick look.
 
-use std::hint::black_box;
 use std::time::Duration;
 
 use benches::rings::{
-    mpmc_2x2_round, rtrb_spsc_round, spsc_round, ArrayQueue, RingBuffer, SharedQueue, RTRB,
+    mpmc_2x2_round, rtrb_single_thread_round, rtrb_spsc_round, single_thread_round, spsc_round,
+    ArrayQueue, RingBuffer, SharedQueue, RTRB,
 };
-use benches::CAPACITY;
 use criterion::measurement::WallTime;
 use criterion::{
     criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode, Throughput,
@@ -91,43 +90,24 @@ fn mpmc_2x2(c: &mut Criterion) {
     group.finish();
 }
 
-/// One push then one pop per iteration, on one thread: the uncontended cost
-/// of the two operations (the queue never holds more than one value, but the
-/// positions advance, so every slot is used in turn).
+/// One push then one pop per message, on one thread: the uncontended cost
+/// of the two operations. Criterion's iteration is one message, so a sample
+/// is one `single_thread_round` of that many messages.
 fn single_thread_push_pop(c: &mut Criterion) {
     let mut group = c.benchmark_group("ring/single_thread_push_pop");
     group.throughput(Throughput::Elements(1));
-
-    group.bench_function("ringbuf_core", |b| {
-        let ring = RingBuffer::new(CAPACITY);
-        let mut value = 0u64;
-        b.iter(|| {
-            value = value.wrapping_add(1);
-            ring.push(black_box(value)).unwrap();
-            black_box(ring.pop())
-        });
-    });
-
-    group.bench_function("crossbeam_array_queue", |b| {
-        let queue = ArrayQueue::new(CAPACITY);
-        let mut value = 0u64;
-        b.iter(|| {
-            value = value.wrapping_add(1);
-            queue.push(black_box(value)).unwrap();
-            black_box(queue.pop())
-        });
-    });
-
-    group.bench_function("rtrb", |b| {
-        let (mut producer, mut consumer) = rtrb::RingBuffer::new(CAPACITY);
-        let mut value = 0u64;
-        b.iter(|| {
-            value = value.wrapping_add(1);
-            producer.push(black_box(value)).unwrap();
-            black_box(consumer.pop().ok())
-        });
-    });
-
+    let mut bench = |name: &str, round: fn(u64) -> Duration| {
+        group.bench_function(name, |b| b.iter_custom(round));
+    };
+    bench(
+        RingBuffer::<u64>::NAME,
+        single_thread_round::<RingBuffer<u64>>,
+    );
+    bench(
+        ArrayQueue::<u64>::NAME,
+        single_thread_round::<ArrayQueue<u64>>,
+    );
+    bench(RTRB, rtrb_single_thread_round);
     group.finish();
 }
 

@@ -1,4 +1,4 @@
-//! The ring buffer's threaded benches as interleaved, paired rounds (see
+//! The ring buffer's benches as interleaved, paired rounds (see
 //! `benches::pairs` for why and how): the steady ratio between
 //! `ringbuf_core` and its peers on a machine where a single run is not
 //! steady.
@@ -18,7 +18,7 @@
 //! directory, where `cargo xtask bench` picks it up for
 //! `docs/benchmarks.md`. Criterion flags are accepted and ignored, except
 //! that a short run (see [`benches::quick_run`]) does few rounds of few
-//! messages and `--discard-baseline` writes no file.
+//! messages and writes no file; `--discard-baseline` writes none either.
 
 use std::time::{Duration, Instant};
 
@@ -35,7 +35,7 @@ const MESSAGES: u64 = 200_000;
 const ROUNDS: usize = 1001;
 
 /// A contender named after `Q` whose rounds are `round`.
-fn queue<Q: SharedQueue>(round: fn(u64) -> Duration) -> Contender<'static> {
+fn queue_contender<Q: SharedQueue>(round: fn(u64) -> Duration) -> Contender<'static> {
     Contender::new(Q::NAME, move |messages| Sample::wall(round(messages)))
 }
 
@@ -52,22 +52,22 @@ fn main() {
          a ratio below 1 means ringbuf_core was faster.\n\n"
     );
     let mut single = vec![
-        queue::<RingBuffer<u64>>(single_thread_round::<RingBuffer<u64>>),
-        queue::<ArrayQueue<u64>>(single_thread_round::<ArrayQueue<u64>>),
+        queue_contender::<RingBuffer<u64>>(single_thread_round::<RingBuffer<u64>>),
+        queue_contender::<ArrayQueue<u64>>(single_thread_round::<ArrayQueue<u64>>),
         Contender::new(RTRB, |messages| {
             Sample::wall(rtrb_single_thread_round(messages))
         }),
     ];
     table.push_str(&run(&mut single, rounds, messages).render("ring/single_thread_push_pop"));
     let mut spsc = vec![
-        queue::<RingBuffer<u64>>(spsc_round::<RingBuffer<u64>>),
-        queue::<ArrayQueue<u64>>(spsc_round::<ArrayQueue<u64>>),
+        queue_contender::<RingBuffer<u64>>(spsc_round::<RingBuffer<u64>>),
+        queue_contender::<ArrayQueue<u64>>(spsc_round::<ArrayQueue<u64>>),
         Contender::new(RTRB, |messages| Sample::wall(rtrb_spsc_round(messages))),
     ];
     table.push_str(&run(&mut spsc, rounds, messages).render("ring/spsc_2_threads"));
     let mut mpmc = vec![
-        queue::<RingBuffer<u64>>(mpmc_2x2_round::<RingBuffer<u64>>),
-        queue::<ArrayQueue<u64>>(mpmc_2x2_round::<ArrayQueue<u64>>),
+        queue_contender::<RingBuffer<u64>>(mpmc_2x2_round::<RingBuffer<u64>>),
+        queue_contender::<ArrayQueue<u64>>(mpmc_2x2_round::<ArrayQueue<u64>>),
     ];
     table.push_str(&run(&mut mpmc, rounds, messages).render("ring/mpmc_2x2"));
     println!("{table}");

@@ -16,8 +16,10 @@
 //!   trait, with the tokio harness the `channel` and `scaling` targets time
 //!   and the single operations the `alloc` target counts allocations of;
 //! - [`rings`] does the same for the ring buffer and its peers (crossbeam's
-//!   `ArrayQueue`, rtrb): one timed round of each threaded shape, which the
-//!   `ring` and `ring_pairs` targets time.
+//!   `ArrayQueue`, rtrb): one timed round of each shape (single-threaded,
+//!   SPSC, MPMC), which the `ring` and `ring_pairs` targets time;
+//! - [`pairs`] runs rounds of several implementations interleaved and
+//!   reports paired ratios, for the `ring_pairs` and `chan_pairs` targets.
 //!
 //! The thread harness depends only on `std`; [`peers`] and [`rings`] depend
 //! on the queues they wrap (and tokio). Criterion is a dev-dependency of the
@@ -204,13 +206,14 @@ pub fn writes_results(args: &[String]) -> bool {
 }
 
 /// Writes `text` to `name` in [`output_dir`] when [`writes_results`] says
-/// this run should, and says so on stdout.
+/// this run should and it is not a [`quick_run`] (whose few rounds must not
+/// end up in the report), and says so on stdout.
 ///
 /// # Panics
 ///
 /// If the file cannot be written.
 pub fn write_result(args: &[String], name: &str, text: &str) {
-    if !writes_results(args) {
+    if !writes_results(args) || quick_run(args) {
         return;
     }
     let dir = output_dir();

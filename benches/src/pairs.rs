@@ -10,12 +10,16 @@
 //! times one implementation after the other, so a regime that lasts seconds
 //! lands on one row and not the next.
 //!
-//! [`run`] has every contender do one round in turn (the order rotating
-//! from round to round), many times over, after one unrecorded warm-up round
-//! each. [`Rounds::render`] divides each round of ours (the first contender)
-//! by the peer's round of the same turn and reports the median of those
-//! paired ratios with a distribution-free 95% confidence interval, plus the
-//! share of pairs ours won, and each contender's median and quartiles.
+//! [`run`] has every contender do one round in each round of the
+//! comparison, in a random order drawn afresh every time (seeded, so runs
+//! repeat it), many times over, after one unrecorded warm-up round each. A
+//! fixed or rotating order would always put the same contender right after
+//! another, and whatever a round leaves behind (workers winding down, caches,
+//! the heap) would always fall on the same neighbour. [`Rounds::render`]
+//! divides each round of ours (the first contender) by the peer's round in
+//! the same comparison round and reports the median of those paired ratios
+//! with a 95% moving-block bootstrap interval, the share of pairs ours won,
+//! and each contender's median and quartiles.
 //!
 //! ```
 //! use benches::pairs::{run, Contender, Sample};
@@ -30,8 +34,12 @@
 //! assert!(table.contains("| slow | 2.0 | 2.0 | 2.0 | 0.50 | 0.50–0.50 | 100% |"));
 //! ```
 
+mod statistics;
+
 use std::fmt::Write as _;
 use std::time::Duration;
+
+use statistics::{median_with_interval, quantile, sorted, SplitMix64};
 
 /// What one round measured: wall time, and the process's CPU time when the
 /// round reports it.
@@ -85,8 +93,12 @@ pub struct Rounds {
     cpu: Vec<Option<Vec<f64>>>,
 }
 
+/// Seed of the round order and of the bootstrap resamples.
+const SEED: u64 = 0x5eed_0fba_11ed;
+
 /// Runs `rounds` rounds of `messages` messages of every contender,
-/// interleaved, the first contender being ours.
+/// interleaved in a fresh random order per round, the first contender
+/// being ours.
 ///
 /// # Panics
 ///
@@ -98,9 +110,11 @@ pub fn run(contenders: &mut [Contender<'_>], rounds: usize, messages: u64) -> Ro
         (contender.round)(messages);
     }
     let mut samples = vec![Vec::with_capacity(rounds); n];
-    for round in 0..rounds {
-        for turn in 0..n {
-            let c = (round + turn) % n;
+    let mut rng = SplitMix64::new(SEED);
+    let mut order: Vec<usize> = (0..n).collect();
+    for _ in 0..rounds {
+        rng.shuffle(&mut order);
+        for &c in &order {
             samples[c].push((contenders[c].round)(messages));
         }
     }
@@ -118,37 +132,12 @@ pub fn run(contenders: &mut [Contender<'_>], rounds: usize, messages: u64) -> Ro
     }
 }
 
-/// `values` sorted.
-fn sorted(values: &[f64]) -> Vec<f64> {
-    let mut values = values.to_vec();
-    values.sort_by(f64::total_cmp);
-    values
-}
-
-/// The value at fraction `q` (0..=1) of sorted `values`.
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
-}
-
-/// The median of sorted `values` and its distribution-free 95% confidence
-/// interval: the order statistics `n/2 ± 0.98 √n` (the normal approximation
-/// of the binomial count of values below the median).
-fn median_with_interval(sorted: &[f64]) -> (f64, f64, f64) {
-    let n = sorted.len() as f64;
-    let half_width = 0.98 * n.sqrt();
-    let rank = |r: f64| sorted[r.clamp(0.0, n - 1.0) as usize];
-    (
-        quantile(sorted, 0.5),
-        rank((n / 2.0 - half_width).floor()),
-        rank((n / 2.0 + half_width).ceil()),
-    )
-}
-
-/// `| median | low–high | won% |` of the paired ratios `ours[r] / theirs[r]`.
-fn paired(out: &mut String, ours: &[f64], theirs: &[f64]) {
+/// Writes the cells `| median | low–high | won% |` of the paired ratios
+/// `ours[r] / theirs[r]`.
+fn paired_ratio_cells(out: &mut String, ours: &[f64], theirs: &[f64], rng: &mut SplitMix64) {
     let ratios: Vec<f64> = ours.iter().zip(theirs).map(|(a, b)| a / b).collect();
     let won = ratios.iter().filter(|r| **r < 1.0).count();
-    let (median, low, high) = median_with_interval(&sorted(&ratios));
+    let (median, low, high) = median_with_interval(&ratios, rng);
     let _ = write!(
         out,
         " {median:.2} | {low:.2}–{high:.2} | {:.0}% |",
@@ -163,6 +152,7 @@ impl Rounds {
     /// of pairs ours won; the same for CPU time when every contender
     /// reported it.
     pub fn render(&self, title: &str) -> String {
+        let mut rng = SplitMix64::new(SEED);
         let cpu: Option<Vec<&Vec<f64>>> = self.cpu.iter().map(Option::as_ref).collect();
         let mut out = format!("### {title}\n\n");
         out.push_str(
@@ -177,7 +167,7 @@ impl Rounds {
         }
         out.push('\n');
         for (c, name) in self.names.iter().enumerate() {
-            let spread = sorted(&self.wall[c]);
+            let sorted_wall = sorted(&self.wall[c]);
             let ours = c == 0;
             let name = if ours {
                 format!("**{name}**")
@@ -187,21 +177,21 @@ impl Rounds {
             let _ = write!(
                 out,
                 "| {name} | {:.1} | {:.1} | {:.1} |",
-                quantile(&spread, 0.5),
-                quantile(&spread, 0.25),
-                quantile(&spread, 0.75),
+                quantile(&sorted_wall, 0.5),
+                quantile(&sorted_wall, 0.25),
+                quantile(&sorted_wall, 0.75),
             );
             if ours {
                 out.push_str(" – | – | – |");
             } else {
-                paired(&mut out, &self.wall[0], &self.wall[c]);
+                paired_ratio_cells(&mut out, &self.wall[0], &self.wall[c], &mut rng);
             }
             if let Some(cpu) = &cpu {
                 let _ = write!(out, " {:.1} |", quantile(&sorted(cpu[c]), 0.5));
                 if ours {
                     out.push_str(" – | – | – |");
                 } else {
-                    paired(&mut out, cpu[0], cpu[c]);
+                    paired_ratio_cells(&mut out, cpu[0], cpu[c], &mut rng);
                 }
             }
             out.push('\n');
@@ -215,37 +205,62 @@ impl Rounds {
 mod tests {
     use super::*;
 
-    #[test]
-    fn interval_brackets_the_median_and_widens_with_spread() {
-        let values: Vec<f64> = (0..101).map(f64::from).collect();
-        let (median, low, high) = median_with_interval(&values);
-        assert_eq!(median, 50.0);
-        // 0.98 * sqrt(101) = 9.85: ranks 40 and 61.
-        assert_eq!((low, high), (40.0, 61.0));
-    }
-
-    #[test]
-    fn rounds_rotate_so_every_contender_runs_in_every_turn() {
-        use std::cell::RefCell;
-        let order = RefCell::new(Vec::new());
-        let mut contenders: Vec<Contender<'_>> = ["a", "b", "c"]
+    /// Contenders "a", "b", "c" that log their name on every round.
+    fn logging<'a>(log: &'a std::cell::RefCell<Vec<&'static str>>) -> Vec<Contender<'a>> {
+        ["a", "b", "c"]
             .into_iter()
             .map(|name| {
-                let order = &order;
                 Contender::new(name, move |_| {
-                    order.borrow_mut().push(name);
+                    log.borrow_mut().push(name);
                     Sample::wall(Duration::from_nanos(1))
                 })
             })
-            .collect();
-        run(&mut contenders, 3, 1);
-        drop(contenders);
-        let order = order.into_inner();
-        // One warm-up round each, then a b c / b c a / c a b.
+            .collect()
+    }
+
+    #[test]
+    fn every_round_runs_each_contender_once_in_varying_order() {
+        let log = std::cell::RefCell::new(Vec::new());
+        run(&mut logging(&log), 30, 1);
+        let log = log.into_inner();
         assert_eq!(
-            order,
-            ["a", "b", "c", "a", "b", "c", "b", "c", "a", "c", "a", "b"]
+            &log[..3],
+            ["a", "b", "c"],
+            "one warm-up round each, in order"
         );
+        let rounds: Vec<&[&str]> = log[3..].chunks(3).collect();
+        assert_eq!(rounds.len(), 30);
+        for round in &rounds {
+            let mut names = round.to_vec();
+            names.sort_unstable();
+            assert_eq!(names, ["a", "b", "c"]);
+        }
+        // "b" sometimes runs right after "a" and sometimes right after "c".
+        let after = |first: &str| {
+            rounds
+                .iter()
+                .any(|r| r.windows(2).any(|w| w == [first, "b"]))
+        };
+        assert!(after("a") && after("c"));
+    }
+
+    #[test]
+    fn ratios_pair_rounds_of_the_same_comparison_round() {
+        // Both contenders take longer every comparison round; ours always
+        // twice as long as the peer in the same round. Any other pairing
+        // would give ratios other than 2.
+        let calls = std::cell::Cell::new(0u64);
+        let contender = |name, factor: u64| {
+            let calls = &calls;
+            Contender::new(name, move |_| {
+                let round = calls.get() / 2;
+                calls.set(calls.get() + 1);
+                Sample::wall(Duration::from_nanos(factor * (round + 1)))
+            })
+        };
+        let mut contenders = vec![contender("ours", 2), contender("peer", 1)];
+        let table = run(&mut contenders, 21, 1).render("t");
+        assert!(table.contains("| 2.00 | 2.00–2.00 | 0% |"), "{table}");
     }
 
     #[test]

@@ -1,10 +1,12 @@
-//! The ring buffer and its peers, one timed round of each threaded shape.
+//! The ring buffer and its peers, one timed round of each shape: a push
+//! then a pop on one thread, SPSC across two threads, MPMC 2×2.
 //!
 //! `ringbuf_core::RingBuffer` is compared with crossbeam's `ArrayQueue` (bounded
 //! MPMC, the same per-slot-stamp algorithm) and `rtrb` (bounded SPSC,
 //! wait-free, no compare-and-swap). A round moves `0..messages` through a
-//! fresh queue of capacity [`CAPACITY`] on fresh threads, checks the
-//! consumers' checksum, and returns the time [`run_timed`] measured. The
+//! fresh queue of capacity [`CAPACITY`] (on fresh threads, timed by
+//! [`run_timed`], in the threaded shapes), checks the consumers' checksum,
+//! and returns the time taken. The
 //! `ring` target (Criterion) and the `ring_pairs` target (interleaved rounds)
 //! time the same rounds.
 //!
@@ -85,38 +87,57 @@ fn check(sums: &[u64], messages: u64) {
     );
 }
 
-/// One thread pushes then pops `messages` values, one at a time, through a
-/// fresh `Q`: the uncontended cost of the two operations (the queue never
-/// holds more than one value, but the positions advance, so every slot is
-/// used in turn).
-pub fn single_thread_round<Q: SharedQueue>(messages: u64) -> Duration {
-    let queue = Q::with_capacity(CAPACITY);
+/// The single-threaded round over any queue given as a push and a pop.
+fn single_thread(
+    messages: u64,
+    mut push: impl FnMut(u64) -> Result<(), u64>,
+    mut pop: impl FnMut() -> Option<u64>,
+) -> Duration {
     let started = Instant::now();
     let mut sum = 0u64;
     for value in 0..messages {
-        queue
-            .try_push(black_box(value))
-            .expect("the queue holds at most one value");
-        sum = sum.wrapping_add(black_box(queue.try_pop()).expect("the value just pushed"));
+        assert!(
+            push(black_box(value)).is_ok(),
+            "the queue holds at most one value"
+        );
+        let popped = black_box(pop()).expect("the value just pushed");
+        sum = sum.wrapping_add(popped);
     }
     let elapsed = started.elapsed();
     check(&[sum], messages);
     elapsed
 }
 
+/// One thread pushes then pops `messages` values, one at a time, through a
+/// fresh `Q`: the uncontended cost of the two operations (the queue never
+/// holds more than one value, but the positions advance, so every slot is
+/// used in turn).
+pub fn single_thread_round<Q: SharedQueue>(messages: u64) -> Duration {
+    let queue = Q::with_capacity(CAPACITY);
+    single_thread(messages, |v| queue.try_push(v), || queue.try_pop())
+}
+
 /// [`single_thread_round`] for `rtrb`.
 pub fn rtrb_single_thread_round(messages: u64) -> Duration {
     let (mut producer, mut consumer) = rtrb::RingBuffer::new(CAPACITY);
-    let started = Instant::now();
-    let mut sum = 0u64;
-    for value in 0..messages {
-        producer
-            .push(black_box(value))
-            .expect("the queue holds at most one value");
-        sum = sum.wrapping_add(black_box(consumer.pop()).expect("the value just pushed"));
-    }
-    let elapsed = started.elapsed();
-    check(&[sum], messages);
+    single_thread(messages, rtrb_push(&mut producer), || consumer.pop().ok())
+}
+
+/// The SPSC round over any queue given as a push (for the producer thread)
+/// and a pop (for the consumer thread).
+fn spsc(
+    messages: u64,
+    push: impl FnMut(u64) -> Result<(), u64> + Send,
+    pop: impl FnMut() -> Option<u64> + Send,
+) -> Duration {
+    let (elapsed, sums) = run_timed(vec![
+        Box::new(move || {
+            produce(0..messages, push);
+            0_u64
+        }) as Job<'_, u64>,
+        Box::new(move || consume(messages, pop)),
+    ]);
+    check(&sums, messages);
     elapsed
 }
 
@@ -124,32 +145,24 @@ pub fn rtrb_single_thread_round(messages: u64) -> Duration {
 /// through a fresh `Q`.
 pub fn spsc_round<Q: SharedQueue>(messages: u64) -> Duration {
     let queue = Q::with_capacity(CAPACITY);
-    let queue = &queue;
-    let (elapsed, sums) = run_timed(vec![
-        Box::new(move || {
-            produce(0..messages, |v| queue.try_push(v));
-            0_u64
-        }) as Job<'_, u64>,
-        Box::new(move || consume(messages, || queue.try_pop())),
-    ]);
-    check(&sums, messages);
-    elapsed
+    spsc(messages, |v| queue.try_push(v), || queue.try_pop())
 }
 
 /// [`spsc_round`] for `rtrb`, whose two ends are separate handles.
 pub fn rtrb_spsc_round(messages: u64) -> Duration {
     let (mut producer, mut consumer) = rtrb::RingBuffer::new(CAPACITY);
-    let (elapsed, sums) = run_timed(vec![
-        Box::new(move || {
-            produce(0..messages, |v| {
-                producer.push(v).map_err(|rtrb::PushError::Full(v)| v)
-            });
-            0_u64
-        }) as Job<'_, u64>,
-        Box::new(move || consume(messages, || consumer.pop().ok())),
-    ]);
-    check(&sums, messages);
-    elapsed
+    spsc(messages, rtrb_push(&mut producer), move || {
+        consumer.pop().ok()
+    })
+}
+
+/// `rtrb`'s push in the shape the rounds take: the value back when full.
+fn rtrb_push(producer: &mut rtrb::Producer<u64>) -> impl FnMut(u64) -> Result<(), u64> + Send + '_ {
+    |value| {
+        producer
+            .push(value)
+            .map_err(|rtrb::PushError::Full(value)| value)
+    }
 }
 
 /// Two producers send one half of `0..messages` each; two consumers take

@@ -19,6 +19,7 @@
 
 mod bench;
 mod chart;
+mod report;
 mod scaling_chart;
 mod step;
 
