@@ -212,6 +212,12 @@ pub fn writes_results(args: &[String]) -> bool {
 /// # Panics
 ///
 /// If the file cannot be written.
+///
+/// ```
+/// // As under `cargo test`: no `--bench`, so nothing is written.
+/// benches::write_result(&[], "never-written.md", "text");
+/// assert!(!benches::output_dir().join("never-written.md").exists());
+/// ```
 pub fn write_result(args: &[String], name: &str, text: &str) {
     if !writes_results(args) || quick_run(args) {
         return;

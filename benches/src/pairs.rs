@@ -53,6 +53,13 @@ pub struct Sample {
 
 impl Sample {
     /// A round that measured wall time only.
+    ///
+    /// ```
+    /// use benches::pairs::Sample;
+    /// use std::time::Duration;
+    ///
+    /// assert!(Sample::wall(Duration::from_millis(3)).cpu.is_none());
+    /// ```
     pub fn wall(wall: Duration) -> Self {
         Self { wall, cpu: None }
     }

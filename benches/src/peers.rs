@@ -410,6 +410,11 @@ pub struct Workload {
 ///   hand-offs.
 ///
 /// The others run on [`multi_thread`] (2 workers).
+///
+/// ```
+/// let names: Vec<_> = benches::peers::workloads().iter().map(|w| w.name).collect();
+/// assert_eq!(names, ["spsc_1024", "spsc_1", "mpsc_4x1", "mpmc_4x4", "spsc_current_thread"]);
+/// ```
 pub fn workloads() -> [Workload; 5] {
     let shape = |capacity, producers, consumers| Shape {
         capacity,
@@ -446,6 +451,18 @@ pub fn contender<'a, P: Peer>(rt: &'a Runtime, shape: Shape) -> Option<Contender
 }
 
 /// Contenders for every peer that supports `shape`, chan-async first.
+///
+/// ```
+/// use benches::pairs::run;
+/// use benches::peers::{contenders, current_thread, Shape};
+///
+/// let rt = current_thread();
+/// let mpmc = Shape { capacity: 8, producers: 2, consumers: 2 };
+/// let mut mpmc_channels = contenders(&rt, mpmc);
+/// assert_eq!(mpmc_channels.len(), 4); // chan-async, kanal, flume, async-channel
+/// let table = run(&mut mpmc_channels, 1, 100).render("mpmc");
+/// assert!(table.contains("| **chan-async** |") && table.contains("| flume |"));
+/// ```
 pub fn contenders(rt: &Runtime, shape: Shape) -> Vec<Contender<'_>> {
     [
         contender::<ChanAsync>(rt, shape),
