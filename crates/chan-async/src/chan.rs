@@ -269,19 +269,66 @@ impl<T> Chan<T> {
 
     /// A receiver was dropped; the last one closes the channel and drops the
     /// buffered messages, since nobody can receive them any more.
+    ///
+    /// # Panics
+    ///
+    /// If a waker or a message's `Drop` panics, once every message has been
+    /// dropped and every waiter woken: a `Drained` future is never left
+    /// waiting for messages that nobody will take. (A second panic while
+    /// the first unwinds aborts, as for `Vec`.)
     pub(crate) fn remove_receiver(&self) {
         if self.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.close();
-            // Each value leaves the ring before it is dropped, so a panicking
-            // `T::drop` neither drops a value twice nor leaks the rest: they
-            // stay in the ring, whose own `Drop` takes them.
-            while let Ok(value) = self.ring.try_pop() {
-                drop(value);
+            /// Drops the buffered messages and releases `Drained` futures
+            /// when dropped, so a panicking waker in `close` skips neither.
+            struct Release<'a, T>(&'a Chan<T>);
+            impl<T> Drop for Release<'_, T> {
+                fn drop(&mut self) {
+                    self.0.drop_buffered_and_release_drained();
+                }
             }
-            // `Drained` futures wait for exactly this.
-            if let Err(panic) = self.send_waiters.notify_all(&self.send_flag()) {
-                std::panic::resume_unwind(panic);
+            let release = Release(self);
+            self.close();
+            drop(release);
+        }
+    }
+
+    /// Drops every buffered message, then wakes the send queue, where
+    /// `Drained` futures wait for "closed and empty". Both happen even if a
+    /// message's `Drop` panics: the remaining messages are still dropped
+    /// and the waiters still woken, then the panic goes on.
+    fn drop_buffered_and_release_drained(&self) {
+        /// Wakes the send queue when dropped, on the normal path and while
+        /// a message's panic unwinds.
+        struct WakeDrained<'a, T>(&'a Chan<T>);
+        impl<T> Drop for WakeDrained<'_, T> {
+            fn drop(&mut self) {
+                let woken = self.0.send_waiters.notify_all(&self.0.send_flag());
+                if let Err(panic) = woken {
+                    if !std::thread::panicking() {
+                        std::panic::resume_unwind(panic);
+                    }
+                }
             }
         }
+        let _wake = WakeDrained(self);
+        self.drop_buffered();
+    }
+
+    /// Pops and drops every buffered message. Each leaves the ring before
+    /// it is dropped, so a panicking `T::drop` drops nothing twice; a guard
+    /// then drops the rest while the panic unwinds.
+    fn drop_buffered(&self) {
+        /// Drops the rest if dropping one message panics.
+        struct DropRest<'a, T>(&'a Chan<T>);
+        impl<T> Drop for DropRest<'_, T> {
+            fn drop(&mut self) {
+                self.0.drop_buffered();
+            }
+        }
+        let rest = DropRest(self);
+        while let Ok(value) = self.ring.try_pop() {
+            drop(value);
+        }
+        std::mem::forget(rest);
     }
 }

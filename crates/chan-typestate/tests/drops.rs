@@ -4,8 +4,12 @@
 
 mod common;
 
-use chan_typestate::{channel, TrySendError};
-use common::{block_on, expect_state, DropCounter};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use chan_typestate::{channel, ChannelState, TrySendError};
+use common::{block_on, counting_waker, expect_state, poll_once, DropCounter};
 
 #[test]
 fn left_behind_when_the_last_receiver_drops() {
@@ -131,4 +135,92 @@ fn a_pending_send_dropped_drops_its_message_unsent() {
     let rx = rx.close();
     assert_eq!(rx.drain().map(|m| m.id).collect::<Vec<_>>(), [0]);
     assert_eq!(drops.dropped(), 2);
+}
+
+/// A message whose drop panics when asked to, counting every drop.
+struct Bomb {
+    explodes: bool,
+    drops: Arc<AtomicUsize>,
+}
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::SeqCst);
+        if self.explodes {
+            panic!("a message's drop panicked");
+        }
+    }
+}
+
+/// A waker whose wake panics: the drop of a close that wakes it panics.
+struct PanickingWaker;
+
+impl std::task::Wake for PanickingWaker {
+    fn wake(self: Arc<Self>) {
+        panic!("a waker panicked");
+    }
+}
+
+#[test]
+fn a_panicking_message_drop_still_drops_the_rest_and_releases_drained() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = channel(4);
+    for explodes in [true, false, false] {
+        let drops = Arc::clone(&drops);
+        tx.try_send(Bomb { explodes, drops })
+            .unwrap_or_else(|_| panic!("room"));
+    }
+    let mut drained = tx.close().drained();
+    let (wakes, waker) = counting_waker();
+    assert!(poll_once(&mut drained, &waker).is_pending());
+
+    let dropped = panic::catch_unwind(AssertUnwindSafe(|| drop(rx)));
+    assert!(
+        dropped.is_err(),
+        "the message's panic goes on to the dropper"
+    );
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        3,
+        "every message dropped once"
+    );
+    assert!(wakes.get() > 0, "the Drained future was woken");
+    let tx = match poll_once(&mut drained, &waker) {
+        std::task::Poll::Ready(tx) => tx,
+        std::task::Poll::Pending => panic!("Drained still pending with nothing left"),
+    };
+    assert_eq!(tx.state(), ChannelState::Closed);
+}
+
+#[test]
+fn a_panicking_waker_in_the_last_receivers_close_still_drops_the_messages() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let bomb = || Bomb {
+        explodes: false,
+        drops: Arc::clone(&drops),
+    };
+    let (tx, rx) = channel(2);
+    for _ in 0..2 {
+        tx.try_send(bomb()).unwrap_or_else(|_| panic!("room"));
+    }
+    // A send parked on the full channel with a waker that panics when the
+    // last receiver's drop closes the channel.
+    let mut send = Box::pin(tx.send(bomb()));
+    let waker = std::task::Waker::from(Arc::new(PanickingWaker));
+    assert!(poll_once(&mut send, &waker).is_pending());
+
+    let dropped = panic::catch_unwind(AssertUnwindSafe(|| drop(rx)));
+    assert!(dropped.is_err(), "the waker's panic goes on to the dropper");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        2,
+        "the buffered messages were dropped"
+    );
+    assert_eq!(tx.state(), ChannelState::Closed);
+    drop(send);
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        3,
+        "the parked send's message too"
+    );
 }
