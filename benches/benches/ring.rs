@@ -8,6 +8,8 @@
 //! [`benches::CAPACITY`].
 //!
 //! - `ring/spsc_2_threads`: one producer thread, one consumer thread.
+//! - `ring/spsc_2_threads_batch_64`: the same in batches of up to 64 values
+//!   (`push_slice`/`pop_into`; rtrb's chunk API).
 //! - `ring/mpmc_2x2`: two producers, two consumers (not `rtrb`: SPSC only).
 //! - `ring/single_thread_push_pop`: a push then a pop on one thread.
 //!
@@ -27,8 +29,8 @@
 use std::time::Duration;
 
 use benches::rings::{
-    mpmc_2x2_round, rtrb_single_thread_round, rtrb_spsc_round, single_thread_round, spsc_round,
-    ArrayQueue, RingBuffer, SharedQueue, RTRB,
+    mpmc_2x2_round, rtrb_single_thread_round, rtrb_spsc_batched_round, rtrb_spsc_round,
+    single_thread_round, spsc_batched_round, spsc_round, ArrayQueue, RingBuffer, SharedQueue, RTRB,
 };
 use criterion::measurement::WallTime;
 use criterion::{
@@ -70,6 +72,15 @@ fn spsc_2_threads(c: &mut Criterion) {
         spsc_round::<ArrayQueue<u64>>,
     );
     bench_rounds(&mut group, RTRB, rtrb_spsc_round);
+    group.finish();
+}
+
+/// [`spsc_2_threads`] in batches of up to 64 values: `push_slice` and
+/// `pop_into` against rtrb's chunk API (`ArrayQueue` has no batches).
+fn spsc_2_threads_batch(c: &mut Criterion) {
+    let mut group = threaded_group(c, "ring/spsc_2_threads_batch_64");
+    bench_rounds(&mut group, RingBuffer::<u64>::NAME, spsc_batched_round);
+    bench_rounds(&mut group, RTRB, rtrb_spsc_batched_round);
     group.finish();
 }
 
@@ -124,6 +135,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = ring;
     config = config();
-    targets = spsc_2_threads, mpmc_2x2, single_thread_push_pop
+    targets = spsc_2_threads, spsc_2_threads_batch, mpmc_2x2, single_thread_push_pop
 }
 criterion_main!(ring);

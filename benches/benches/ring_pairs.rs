@@ -10,6 +10,9 @@
 //!   `ringbuf_core`, `ArrayQueue`, `rtrb`.
 //! - `ring/spsc_2_threads`: one producer thread, one consumer thread;
 //!   `ringbuf_core`, crossbeam's `ArrayQueue`, `rtrb`.
+//! - `ring/spsc_2_threads_batch_64`: the same in batches of up to 64 values,
+//!   `push_slice`/`pop_into` against rtrb's chunk API (`ArrayQueue` has no
+//!   batch operations).
 //! - `ring/mpmc_2x2`: two producers, two consumers; `ringbuf_core` and
 //!   `ArrayQueue` (rtrb is SPSC only).
 //!
@@ -24,8 +27,9 @@ use std::time::{Duration, Instant};
 
 use benches::pairs::{run, Contender, Sample};
 use benches::rings::{
-    mpmc_2x2_round, rtrb_single_thread_round, rtrb_spsc_round, single_thread_round, spsc_round,
-    ArrayQueue, RingBuffer, SharedQueue, RTRB,
+    mpmc_2x2_round, rtrb_single_thread_round, rtrb_spsc_batched_round, rtrb_spsc_round,
+    single_thread_round, spsc_batched_round, spsc_round, ArrayQueue, RingBuffer, SharedQueue,
+    BATCH, RTRB,
 };
 
 /// Messages per round in a full run: a round takes 1–15 ms.
@@ -65,6 +69,16 @@ fn main() {
         Contender::new(RTRB, |messages| Sample::wall(rtrb_spsc_round(messages))),
     ];
     table.push_str(&run(&mut spsc, rounds, messages).render("ring/spsc_2_threads"));
+    let mut batched = vec![
+        Contender::new(RingBuffer::<u64>::NAME, |messages| {
+            Sample::wall(spsc_batched_round(messages))
+        }),
+        Contender::new(RTRB, |messages| {
+            Sample::wall(rtrb_spsc_batched_round(messages))
+        }),
+    ];
+    let title = format!("ring/spsc_2_threads_batch_{BATCH}");
+    table.push_str(&run(&mut batched, rounds, messages).render(&title));
     let mut mpmc = vec![
         queue_contender::<RingBuffer<u64>>(mpmc_2x2_round::<RingBuffer<u64>>),
         queue_contender::<ArrayQueue<u64>>(mpmc_2x2_round::<ArrayQueue<u64>>),

@@ -1,5 +1,6 @@
 //! The ring buffer and its peers, one timed round of each shape: a push
-//! then a pop on one thread, SPSC across two threads, MPMC 2×2.
+//! then a pop on one thread, SPSC across two threads (one value at a time,
+//! or in batches), MPMC 2×2.
 //!
 //! `ringbuf_core::RingBuffer` is compared with crossbeam's `ArrayQueue` (bounded
 //! MPMC, the same per-slot-stamp algorithm) and `rtrb` (bounded SPSC,
@@ -163,6 +164,111 @@ fn rtrb_push(producer: &mut rtrb::Producer<u64>) -> impl FnMut(u64) -> Result<()
             .push(value)
             .map_err(|rtrb::PushError::Full(value)| value)
     }
+}
+
+/// Values per batch in the batched rounds.
+pub const BATCH: usize = 64;
+
+/// The producer's side of a batched round: `0..messages` in runs of up to
+/// [`BATCH`], each run retried (through [`crate::wait`]) until stored;
+/// `push` stores a front part of the run and returns its length (0: full).
+fn produce_batches(messages: u64, mut push: impl FnMut(&[u64]) -> usize) {
+    let mut run = Vec::with_capacity(BATCH);
+    let mut next = 0;
+    while next < messages {
+        run.clear();
+        run.extend(next..messages.min(next + BATCH as u64));
+        next += run.len() as u64;
+        let mut rest = &run[..];
+        let mut spins = 0;
+        while !rest.is_empty() {
+            match push(rest) {
+                0 => crate::wait(&mut spins),
+                pushed => {
+                    rest = &rest[pushed..];
+                    spins = 0;
+                }
+            }
+        }
+    }
+}
+
+/// The consumer's side of a batched round: takes `messages` values in
+/// batches of up to [`BATCH`] and returns their wrapping sum; `pop` adds
+/// the values it took to the sum it is given and returns how many (0:
+/// empty).
+fn consume_batches(messages: u64, mut pop: impl FnMut(&mut u64) -> usize) -> u64 {
+    let mut sum = 0;
+    let mut taken = 0;
+    let mut spins = 0;
+    while taken < messages {
+        match pop(&mut sum) {
+            0 => crate::wait(&mut spins),
+            count => {
+                taken += count as u64;
+                spins = 0;
+            }
+        }
+    }
+    sum
+}
+
+/// [`spsc_round`] in batches: the producer stores runs of up to [`BATCH`]
+/// values with `push_slice`, the consumer takes up to [`BATCH`] at a time
+/// with `pop_into`, each one claim (one compare-and-swap) per batch.
+pub fn spsc_batched_round(messages: u64) -> Duration {
+    let ring = RingBuffer::new(CAPACITY);
+    let ring = &ring;
+    let (elapsed, sums) = run_timed(vec![
+        Box::new(move || {
+            produce_batches(messages, |run| ring.push_slice(run).unwrap_or(0));
+            0_u64
+        }) as Job<'_, u64>,
+        Box::new(move || {
+            let mut taken = Vec::with_capacity(BATCH);
+            consume_batches(messages, |sum| {
+                taken.clear();
+                let count = ring.pop_into(&mut taken, BATCH).unwrap_or(0);
+                *sum = taken.iter().fold(*sum, |s, v| s.wrapping_add(*v));
+                count
+            })
+        }),
+    ]);
+    check(&sums, messages);
+    elapsed
+}
+
+/// [`spsc_batched_round`] for `rtrb`, through its chunk API: the producer
+/// writes as much of each run as there are free slots, the consumer reads
+/// up to [`BATCH`] of the values available.
+pub fn rtrb_spsc_batched_round(messages: u64) -> Duration {
+    let (mut producer, mut consumer) = rtrb::RingBuffer::<u64>::new(CAPACITY);
+    let (elapsed, sums) = run_timed(vec![
+        Box::new(move || {
+            produce_batches(messages, |run| {
+                let count = producer.slots().min(run.len());
+                match producer.write_chunk_uninit(count) {
+                    Ok(chunk) if count > 0 => chunk.fill_from_iter(run.iter().copied()),
+                    _ => 0,
+                }
+            });
+            0_u64
+        }) as Job<'_, u64>,
+        Box::new(move || {
+            consume_batches(messages, |sum| {
+                let count = consumer.slots().min(BATCH);
+                match consumer.read_chunk(count) {
+                    Ok(chunk) if count > 0 => {
+                        *sum = chunk.into_iter().fold(*sum, |s, v| s.wrapping_add(v));
+                        count
+                    }
+                    _ => 0,
+                }
+            })
+        }),
+    ]);
+    check(&sums, messages);
+    elapsed
 }
 
 /// Two producers send one half of `0..messages` each; two consumers take

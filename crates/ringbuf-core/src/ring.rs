@@ -1,5 +1,7 @@
 //! The ring buffer: Vyukov's bounded MPMC queue with a close mark.
 
+mod batch;
+
 use alloc::boxed::Box;
 use core::fmt;
 use core::mem::MaybeUninit;
@@ -316,22 +318,31 @@ impl<T> RingBuffer<T> {
     /// next wait step for the retry. Out of line, and taking the step by
     /// value, so the inlined fast path stays small and keeps it in a
     /// register.
+    ///
+    /// The slot's stamp says which of the previous lap's operations still
+    /// holds it: its pop (the value is there, or being moved out), or its
+    /// push (claimed, not yet written). In both cases the buffer is full
+    /// exactly when `head` is one lap behind us; only the first is worth
+    /// waiting for, since the second needs a push and then a pop first.
     #[cold]
     #[inline(never)]
     fn push_blocked(&self, stamp: usize, position: usize, mut step: u32) -> Option<u32> {
-        if stamp.wrapping_add(self.one_lap) == position.wrapping_add(1) {
-            // The slot still holds the value pushed one lap ago.
+        let previous_value = stamp.wrapping_add(self.one_lap) == position.wrapping_add(1);
+        let previous_push = stamp.wrapping_add(self.one_lap) == position;
+        if previous_value || previous_push {
             let head = self.head.load(Ordering::Relaxed) & !self.wait_bit;
             if head.wrapping_add(self.one_lap) == position {
                 return None;
             }
-            // A pop has claimed that value and is moving it out: wait for it.
-            spin_wait(&mut step);
-        } else {
-            // Our `tail` was stale (another producer moved it): retry at once,
-            // never escalating to a thread yield.
-            spin_hint();
+            if previous_value {
+                // A pop has claimed that value and is moving it out.
+                spin_wait(&mut step);
+                return Some(step);
+            }
         }
+        // Our `tail` was stale (another producer moved it): retry at once,
+        // never escalating to a thread yield.
+        spin_hint();
         Some(step)
     }
 
@@ -411,11 +422,19 @@ impl<T> RingBuffer<T> {
     /// otherwise waits for a push that has claimed `position` and is writing
     /// it, or just retries when another consumer moved `head`, and returns
     /// the next wait step for the retry.
+    ///
+    /// Two stamps mean "nothing to take here yet": `position` itself (no
+    /// value published in this lap; a push may be writing one), and the
+    /// previous lap's published stamp (that lap's pop has claimed the value
+    /// and is still moving it out, so no push can have reached `position`).
+    /// Either way the buffer is empty exactly when `tail` is at `position`;
+    /// only the first is worth waiting for.
     #[cold]
     #[inline(never)]
     fn pop_blocked(&self, stamp: usize, position: usize, mut step: u32) -> Result<u32, PopError> {
-        if stamp == position {
-            // Nothing published at `position` in this lap yet.
+        let unpublished = stamp == position;
+        let previous_pop = stamp.wrapping_add(self.one_lap) == position.wrapping_add(1);
+        if unpublished || previous_pop {
             let tail = self.tail.load(Ordering::Relaxed);
             if tail & !(self.mark_bit | self.wait_bit) == position {
                 return Err(if tail & self.mark_bit != 0 {
@@ -424,12 +443,14 @@ impl<T> RingBuffer<T> {
                     PopError::Empty
                 });
             }
-            // A push has claimed `position` and is writing it: wait for it.
-            spin_wait(&mut step);
-        } else {
-            // Our `head` was stale (another consumer moved it): retry at once.
-            spin_hint();
+            if unpublished {
+                // A push has claimed `position` and is writing it.
+                spin_wait(&mut step);
+                return Ok(step);
+            }
         }
+        // Our `head` was stale (another consumer moved it): retry at once.
+        spin_hint();
         Ok(step)
     }
 
@@ -666,6 +687,60 @@ mod tests {
                 next_out += 1;
             }
             assert_eq!(next_out, 100);
+        }
+    }
+
+    /// A pop that finds the previous lap's pop still moving its value out
+    /// reports an empty buffer at once (no push can have reached its
+    /// position) instead of spinning until that pop finishes.
+    #[test]
+    fn a_slot_still_being_read_by_the_previous_lap_means_empty() {
+        for capacity in [1, 3] {
+            let ring = RingBuffer::new(capacity);
+            for value in 0..capacity {
+                ring.push(value).unwrap();
+            }
+            while ring.pop().is_some() {}
+            // Back-date slot 0 to "published for position 0, claimed by its
+            // pop, not yet freed", with `head` and `tail` a lap further on.
+            let position = ring.head.load(Ordering::Relaxed);
+            assert_eq!(position, ring.one_lap);
+            ring.slots[0].stamp.store(1, Ordering::Relaxed);
+            let answer = ring.pop_blocked(1, position, 0);
+            // Undo the back-dating before asserting, so a failure does not
+            // leave the buffer's drop waiting for that pop.
+            ring.slots[0].stamp.store(position, Ordering::Relaxed);
+            assert_eq!(answer, Err(PopError::Empty), "capacity {capacity}");
+        }
+    }
+
+    /// A push that finds the previous lap's push of its slot claimed but not
+    /// yet written reports a full buffer at once instead of spinning.
+    #[test]
+    fn a_slot_still_being_written_by_the_previous_lap_means_full() {
+        for capacity in [1, 3] {
+            let ring = RingBuffer::new(capacity);
+            // Fill a lap and empty it, so every slot is free for lap 1.
+            for value in 0..capacity {
+                ring.push(value).unwrap();
+            }
+            while ring.pop().is_some() {}
+            // Lap 1: position `one_lap` is claimed and never written; the
+            // rest of the lap is pushed normally.
+            let claimed = ring.tail.load(Ordering::Relaxed);
+            ring.tail
+                .store(ring.next_position(claimed), Ordering::Relaxed);
+            for value in 1..capacity {
+                ring.push(value).unwrap();
+            }
+            let position = ring.tail.load(Ordering::Relaxed);
+            assert_eq!(position, claimed.wrapping_add(ring.one_lap));
+            let answer = ring.push_blocked(claimed, position, 0);
+            // The claimed slot will never be written: end the buffer's
+            // contents before it (the values after it are plain integers),
+            // or the drop's pops would wait for that write forever.
+            ring.tail.store(claimed, Ordering::Relaxed);
+            assert_eq!(answer, None, "capacity {capacity}");
         }
     }
 

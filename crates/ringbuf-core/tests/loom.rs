@@ -494,3 +494,84 @@ fn waiting_flag_races_with_close_and_len() {
         assert_eq!(ring.try_push(2), Err(PushError::Closed(2)));
     });
 }
+
+/// Batches: a spawned producer `push_slice`s `[1, 2, 3]` into capacity 2
+/// (so at most two fit per claim and the run wraps around the lap) while
+/// the main thread `pop_into`s up to 2 at a time. Every value arrives once,
+/// in order, whatever the split of the runs; `len` never exceeds capacity.
+#[test]
+fn push_slice_and_pop_into_wrap_around() {
+    model(|| {
+        let ring = Arc::new(RingBuffer::new(2));
+        let producer = {
+            let ring = Arc::clone(&ring);
+            thread::spawn(move || {
+                let mut values: &[u32] = &[1, 2, 3];
+                while !values.is_empty() {
+                    match ring.push_slice(values) {
+                        Ok(pushed) => values = &values[pushed..],
+                        Err(PushError::Full(())) => thread::yield_now(),
+                        Err(PushError::Closed(())) => panic!("nobody closes this buffer"),
+                    }
+                }
+            })
+        };
+        let mut out = Vec::new();
+        while out.len() < 3 {
+            match ring.pop_into(&mut out, 2) {
+                Ok(count) => assert!((1..=2).contains(&count)),
+                Err(PopError::Empty) => thread::yield_now(),
+                Err(PopError::Closed) => panic!("nobody closes this buffer"),
+            }
+            assert!(ring.len() <= 2);
+        }
+        assert_eq!(out, [1, 2, 3]);
+        producer.join().unwrap();
+        assert_eq!(ring.try_pop(), Err(PopError::Empty));
+    });
+}
+
+/// A batch racing with a single push from another producer, and with
+/// `close`: the two claims never overlap (each value is popped once, the
+/// batch's values contiguous and in order), and whatever was accepted before
+/// the close is still there to pop, then `Closed`.
+#[test]
+fn push_slice_races_single_push_and_close() {
+    model(|| {
+        let ring = Arc::new(RingBuffer::new(3));
+        let batch = {
+            let ring = Arc::clone(&ring);
+            thread::spawn(move || ring.push_slice(&[10u32, 11]))
+        };
+        let single = {
+            let ring = Arc::clone(&ring);
+            thread::spawn(move || ring.try_push(20u32).is_ok())
+        };
+        ring.close();
+        let batch_pushed = batch.join().unwrap();
+        let single_pushed = single.join().unwrap();
+        if let Err(err) = batch_pushed {
+            assert_eq!(err, PushError::Closed(()), "three slots: never full");
+        }
+        let mut out = Vec::new();
+        while ring.pop_into(&mut out, 3).is_ok() {}
+        let mut expected: Vec<u32> = Vec::new();
+        if let Ok(count) = batch_pushed {
+            expected.extend(&[10, 11][..count]);
+        }
+        if single_pushed {
+            expected.push(20);
+        }
+        let mut sorted = out.clone();
+        sorted.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(sorted, expected);
+        // The batch's values are adjacent and in order.
+        if let Some(at) = out.iter().position(|&v| v == 10) {
+            if batch_pushed == Ok(2) {
+                assert_eq!(out[at + 1], 11);
+            }
+        }
+        assert_eq!(ring.try_pop(), Err(PopError::Closed));
+    });
+}

@@ -20,6 +20,10 @@ enum Op {
     IsFull,
     IsClosed,
     Close,
+    /// `push_slice` of this many values.
+    PushSlice(usize),
+    /// `pop_into` of at most this many values.
+    PopInto(usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -35,6 +39,8 @@ fn op() -> impl Strategy<Value = Op> {
         10 => Just(Op::IsFull),
         10 => Just(Op::IsClosed),
         1 => Just(Op::Close),
+        15 => (0usize..10).prop_map(Op::PushSlice),
+        15 => (0usize..10).prop_map(Op::PopInto),
     ]
 }
 
@@ -74,6 +80,35 @@ impl Model {
             None if self.closed => Err(PopError::Closed),
             None => Err(PopError::Empty),
         }
+    }
+
+    /// Pushes the front of `values` that fits.
+    fn push_slice(&mut self, values: &[u64]) -> Result<usize, PushError<()>> {
+        if values.is_empty() {
+            return Ok(0);
+        }
+        let room = self.capacity - self.queue.len();
+        match self.try_push(values[0]) {
+            Err(PushError::Full(_)) => Err(PushError::Full(())),
+            Err(PushError::Closed(_)) => Err(PushError::Closed(())),
+            Ok(()) => {
+                let count = values.len().min(room);
+                self.queue.extend(&values[1..count]);
+                Ok(count)
+            }
+        }
+    }
+
+    /// Pops up to `max` values into `out`.
+    fn pop_into(&mut self, out: &mut Vec<u64>, max: usize) -> Result<usize, PopError> {
+        if max == 0 {
+            return Ok(0);
+        }
+        let first = self.try_pop()?;
+        out.push(first);
+        let more = (max - 1).min(self.queue.len());
+        out.extend(self.queue.drain(..more));
+        Ok(1 + more)
     }
 
     fn close(&mut self) -> bool {
@@ -134,6 +169,30 @@ fn check(capacity: usize, ops: &[Op]) -> Result<(), TestCaseError> {
             }
             Op::Close => {
                 prop_assert_eq!(ring.close(), model.close(), "step {}: close", step);
+            }
+            Op::PushSlice(count) => {
+                // Unique values, apart from the single pushes' step numbers.
+                let values: Vec<u64> = (0..count as u64)
+                    .map(|i| 1_000_000 + value * 1000 + i)
+                    .collect();
+                let expected = model.push_slice(&values);
+                prop_assert_eq!(
+                    ring.push_slice(&values),
+                    expected,
+                    "step {}: push_slice",
+                    step
+                );
+            }
+            Op::PopInto(max) => {
+                let (mut got, mut expected_out) = (vec![7], vec![7]);
+                let expected = model.pop_into(&mut expected_out, max);
+                prop_assert_eq!(
+                    ring.pop_into(&mut got, max),
+                    expected,
+                    "step {}: pop_into",
+                    step
+                );
+                prop_assert_eq!(got, expected_out, "step {}: pop_into values", step);
             }
         }
         // The length is cheap to check after every step, not only when the

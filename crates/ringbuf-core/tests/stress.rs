@@ -95,7 +95,30 @@ fn assert_exactly_once(all: &[Vec<(usize, usize)>], counts: &[usize]) {
     }
 }
 
-fn mpmc_exactly_once_in_order(capacity: usize) {
+/// How the threads of [`mpmc_exactly_once_in_order`] move values.
+#[derive(Clone, Copy, PartialEq)]
+enum Ops {
+    /// `try_push` / `try_pop` only.
+    Single,
+    /// Half the producers `push_slice` runs of up to 5 values and half the
+    /// consumers `pop_into` up to 4 values; the others use single
+    /// operations, so batches race with single operations and each other.
+    Mixed,
+}
+
+/// Pushes `values` in order, in runs through `push_slice`, retrying
+/// (yielding) while the buffer is full.
+fn push_slice_blocking<T: Copy>(ring: &RingBuffer<T>, mut values: &[T]) {
+    while !values.is_empty() {
+        match ring.push_slice(values) {
+            Ok(pushed) => values = &values[pushed..],
+            Err(PushError::Full(())) => thread::yield_now(),
+            Err(PushError::Closed(())) => panic!("push on a buffer nobody closes"),
+        }
+    }
+}
+
+fn mpmc_exactly_once_in_order(capacity: usize, ops: Ops) {
     let count = per_producer();
     let total = PRODUCERS * count;
     let ring = Arc::new(RingBuffer::new(capacity));
@@ -108,27 +131,43 @@ fn mpmc_exactly_once_in_order(capacity: usize) {
             let start = Arc::clone(&start);
             thread::spawn(move || {
                 start.wait();
-                for seq in 0..count {
-                    push_blocking(&ring, (producer, seq));
+                if ops == Ops::Mixed && producer % 2 == 0 {
+                    let values: Vec<(usize, usize)> =
+                        (0..count).map(|seq| (producer, seq)).collect();
+                    for run in values.chunks(5) {
+                        push_slice_blocking(&ring, run);
+                    }
+                } else {
+                    for seq in 0..count {
+                        push_blocking(&ring, (producer, seq));
+                    }
                 }
             })
         })
         .collect();
     let consumers: Vec<_> = (0..CONSUMERS)
-        .map(|_| {
+        .map(|consumer| {
             let ring = Arc::clone(&ring);
             let taken = Arc::clone(&taken);
             let start = Arc::clone(&start);
+            let batched = ops == Ops::Mixed && consumer % 2 == 0;
             thread::spawn(move || {
                 start.wait();
                 let mut seen = Vec::new();
                 // Stop once everything has been taken by someone: no consumer
                 // waits for a fixed share, so uneven scheduling cannot hang.
                 while taken.load(Ordering::Relaxed) < total {
-                    match ring.try_pop() {
-                        Ok(value) => {
-                            taken.fetch_add(1, Ordering::Relaxed);
+                    let popped = if batched {
+                        ring.pop_into(&mut seen, 4)
+                    } else {
+                        ring.try_pop().map(|value| {
                             seen.push(value);
+                            1
+                        })
+                    };
+                    match popped {
+                        Ok(count) => {
+                            taken.fetch_add(count, Ordering::Relaxed);
                         }
                         Err(PopError::Empty) => thread::yield_now(),
                         Err(PopError::Closed) => panic!("nobody closes this buffer"),
@@ -155,17 +194,24 @@ fn mpmc_exactly_once_in_order(capacity: usize) {
 
 #[test]
 fn mpmc_capacity_8() {
-    with_deadline(|| mpmc_exactly_once_in_order(8));
+    with_deadline(|| mpmc_exactly_once_in_order(8, Ops::Single));
+}
+
+#[test]
+fn mpmc_batches_mixed_with_single_operations() {
+    for capacity in [1, 3, 8] {
+        with_deadline(move || mpmc_exactly_once_in_order(capacity, Ops::Mixed));
+    }
 }
 
 #[test]
 fn mpmc_capacity_1() {
-    with_deadline(|| mpmc_exactly_once_in_order(1));
+    with_deadline(|| mpmc_exactly_once_in_order(1, Ops::Single));
 }
 
 #[test]
 fn mpmc_capacity_3_not_a_power_of_two() {
-    with_deadline(|| mpmc_exactly_once_in_order(3));
+    with_deadline(|| mpmc_exactly_once_in_order(3, Ops::Single));
 }
 
 /// Producers push until the buffer is closed under them, while consumers pop
