@@ -56,6 +56,18 @@
 //!   grown to the peak number of waiters, and no lock for a send or receive
 //!   that does not need to wait or wake anyone.
 //!
+//! # Panicking wakers and messages
+//!
+//! A waker or a message's `Drop` that panics does not corrupt the channel:
+//! the other waiters are still woken, the remaining messages still dropped,
+//! and the panic then continues in the call that ran it. One thing is lost
+//! with it: when a receive wakes a waiting sender whose waker panics, the
+//! message just received unwinds with the panic instead of being returned
+//! (a message cannot be both returned and panicked with, and putting it back
+//! would break its order). A send whose wake of a receiver panics has
+//! already stored its message, which will be received. Wakers that panic
+//! are bugs in the executor that supplied them.
+//!
 //! # Features
 //!
 //! - `std` (default): the blocking bridges [`Sender::send_blocking`] and
@@ -94,7 +106,7 @@ use sync::Arc;
 /// # Panics
 ///
 /// If `capacity` is 0 (a rendezvous channel is not supported), or larger
-/// than `usize::MAX / 4`.
+/// than `usize::MAX / 8`.
 ///
 /// ```
 /// let (tx, rx) = chan_async::channel::<String>(32);

@@ -1,7 +1,7 @@
 //! The one place where the channel names its synchronization primitives.
 //!
-//! Normally `std`'s atomics and `Arc` and parking_lot's `Mutex`; under
-//! `--cfg chan_loom` loom's, so the loom models in `tests/loom.rs` explore the
+//! Normally `std`'s atomics and `Arc` and parking_lot's `Mutex` (std's under
+//! Miri, see [`Mutex`]); under `--cfg chan_loom` loom's, so the loom models in `tests/loom.rs` explore the
 //! code that ships. (The cfg carries the workspace's prefix because
 //! `RUSTFLAGS` reach every dependency; a bare `cfg(loom)` would switch tokio
 //! to its own loom build too.)
@@ -18,8 +18,30 @@ pub(crate) use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 #[cfg(not(chan_loom))]
 pub(crate) use std::sync::Arc;
 
-#[cfg(not(chan_loom))]
+#[cfg(all(not(chan_loom), not(miri)))]
 pub(crate) use parking_lot::Mutex;
+
+/// Under Miri, std's mutex with parking_lot's infallible `lock`: Miri
+/// rejects the argument types of the futex system call that
+/// parking_lot_core makes when a lock is contended, so the unit tests run
+/// the channel's own code on a lock Miri can check. (A panic never happens
+/// while a waiter lock is held, so poisoning cannot occur; it is ignored.)
+#[cfg(all(not(chan_loom), miri))]
+#[derive(Debug)]
+pub(crate) struct Mutex<T>(std::sync::Mutex<T>);
+
+#[cfg(all(not(chan_loom), miri))]
+impl<T> Mutex<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Self(std::sync::Mutex::new(value))
+    }
+
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, T> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
 
 /// loom's mutex with parking_lot's infallible `lock`.
 #[cfg(chan_loom)]

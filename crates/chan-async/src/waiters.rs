@@ -146,8 +146,10 @@ impl WaitQueue {
     /// A first call queues a new entry at the back. A later call while still
     /// queued only refreshes the waker (so the newest one is woken). A call
     /// after a notification the owner could not use (another thread took the
-    /// message or slot first) queues it again: a [`Kind::One`] waiter at the
-    /// front, as it is still the oldest; a [`Kind::All`] waiter at the back.
+    /// message or slot first) queues it again: a [`Kind::One`] waiter back in
+    /// its place, ahead of everyone who came after it (so waiters are served
+    /// in the order they first came, however many were woken for nothing);
+    /// a [`Kind::All`] waiter at the back.
     ///
     /// The caller must re-check its condition after this returns, before it
     /// goes to sleep.
@@ -157,15 +159,16 @@ impl WaitQueue {
             let was_idle = list.idle();
             let replaced = match key.0 {
                 Some(ticket) if list.owns(ticket) => list.refresh(ticket.index, waker),
-                Some(_) => {
-                    // Notified, found nothing: a `One` waiter is still the
-                    // oldest, so it goes first. `All` waiters get no turn
-                    // to keep, and go to the back.
-                    key.0 = Some(list.queue(kind, waker.clone(), kind == Kind::One));
+                Some(ticket) => {
+                    // Notified, found nothing: a `One` waiter keeps its
+                    // place in line. `All` waiters get no turn to keep, and
+                    // go to the back.
+                    let returning = (kind == Kind::One).then_some(ticket.age);
+                    key.0 = Some(list.queue(kind, waker.clone(), returning));
                     None
                 }
                 None => {
-                    key.0 = Some(list.queue(kind, waker.clone(), false));
+                    key.0 = Some(list.queue(kind, waker.clone(), None));
                     None
                 }
             };
@@ -309,7 +312,9 @@ impl WaitQueue {
     /// # Panics
     ///
     /// If a waker panics: the other waiters are still woken first, then the
-    /// first panic resumes.
+    /// first panic resumes, in the caller; a receive that called this after
+    /// taking its message loses that message to the unwind (crate docs,
+    /// "Panicking wakers and messages").
     #[inline(never)]
     pub(crate) fn notify(&self, count: usize, flag: &impl Flag) {
         if count == 1 {

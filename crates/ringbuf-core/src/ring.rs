@@ -102,9 +102,11 @@ use crate::sync::{spin_hint, spin_wait, AtomicUsize, Ordering, UnsafeCell};
 ///   extra cache line on the fast path (`tests/loom.rs`, `waiting_flag_*`).
 /// - **Full and empty are decided from `Relaxed` reads** of the other side's
 ///   position. Under concurrency they describe a state that a racing
-///   operation may be just leaving; a layer above that must not miss such a
-///   race (the channel's waiter handshake) does not rely on them but on the
-///   waiting flags above, and its loom models cover that.
+///   operation may be just leaving. The channel's waiter handshake relies on
+///   them only after its flag read-modify-write on that same word: the
+///   `Relaxed` load that follows in the same thread reads that value or a
+///   later one (read-read coherence of one location), so a push (pop) that
+///   the flag change came after is seen. Its loom models cover that.
 /// - **The close mark** is set with a `Relaxed` `fetch_or` on `tail`: it only
 ///   has to be ordered against the CASes on the same word, which the
 ///   modification order of `tail` does (a CAS from an unmarked value fails

@@ -22,6 +22,9 @@ pub(super) struct Ticket {
     pub(super) index: usize,
     pub(super) serial: u64,
     pub(super) kind: Kind,
+    /// The serial of the owner's first registration: its place in the
+    /// queue's order if it has to queue again.
+    pub(super) age: u64,
 }
 
 /// The slab of entries and the FIFO lists threaded through it.
@@ -29,7 +32,8 @@ pub(super) struct Ticket {
 /// # Invariants
 ///
 /// - An entry is either queued (`serial != 0`, with a waker, linked in
-///   `fifos[kind]` through `prev`/`next`, oldest first) or free
+///   `fifos[kind]` through `prev`/`next`, in increasing `age`: oldest
+///   waiter first) or free
 ///   (`serial == 0`, no waker, linked in `free` through `next`).
 /// - A [`WaitKey`](super::WaitKey) holding `Ticket { index, serial, .. }` owns entry `index`
 ///   exactly while `entries[index].serial == serial`; otherwise a
@@ -68,6 +72,9 @@ struct Fifo {
 struct Entry {
     /// The owner's serial while queued; 0 while free.
     serial: u64,
+    /// The serial of the owner's first registration (its `serial`, unless
+    /// it queued again after a notification it could not use).
+    age: u64,
     kind: Kind,
     waker: Option<Waker>,
     prev: usize,
@@ -118,6 +125,15 @@ impl WaitList {
     /// raises `flag` if it is down. If it was still up, left so by the last
     /// notification, that saved this registration a read-modify-write, and
     /// notifications keep doing it.
+    ///
+    /// Why a registration under a flag left up needs no read-modify-write of
+    /// its own: the flag was raised by an earlier read-modify-write on the
+    /// position word, and this lock orders this registration after it. A
+    /// push (pop) that came after that raise in the word's order reports the
+    /// flag and notifies under this lock, so it either finds this entry or
+    /// came first and is seen by the caller's re-check; one that finds
+    /// nobody queued lowers the flag (`settle_flag`), so the next waiter
+    /// raises it again itself. Loom: `register_recheck_wake_under_a_stale_flag`.
     pub(super) fn registered(&mut self, was_idle: bool, flag: &impl Flag) {
         if was_idle && self.flagged {
             self.keep_flag = true;
@@ -185,12 +201,17 @@ impl WaitList {
         }
     }
 
-    /// Queues a new entry of `kind`, at the back of its list or (for a
-    /// waiter that was notified but found nothing) at the front.
-    pub(super) fn queue(&mut self, kind: Kind, waker: Waker, front: bool) -> Ticket {
+    /// Queues a new entry of `kind`. A first registration (`returning:
+    /// None`) goes to the back. A waiter that was notified and found
+    /// nothing (`returning: Some(age)`, its first registration's serial)
+    /// goes back to its place: behind every waiter that registered before it
+    /// first did, ahead of every later one. Several woken waiters that come
+    /// back, in any order, are thus served in the order they first came.
+    pub(super) fn queue(&mut self, kind: Kind, waker: Waker, returning: Option<u64>) -> Ticket {
         let index = if self.free == NIL {
             self.entries.push(Entry {
                 serial: 0,
+                age: 0,
                 kind,
                 waker: None,
                 prev: NIL,
@@ -204,27 +225,31 @@ impl WaitList {
         };
         self.serials += 1;
         let serial = self.serials;
+        let age = returning.unwrap_or(serial);
+        // The first entry younger than this one; NIL: none, go last. Only a
+        // returning waiter looks, past the (few) older returning waiters.
+        let mut next = NIL;
+        if returning.is_some() {
+            next = self.fifos[kind as usize].head;
+            while next != NIL && self.entries[next].age < age {
+                next = self.entries[next].next;
+            }
+        }
         let fifo = &mut self.fifos[kind as usize];
         fifo.len += 1;
-        let (prev, next) = if front {
-            let head = std::mem::replace(&mut fifo.head, index);
-            if head == NIL {
-                fifo.tail = index;
-            } else {
-                self.entries[head].prev = index;
-            }
-            (NIL, head)
+        let prev = if next == NIL {
+            std::mem::replace(&mut fifo.tail, index)
         } else {
-            let tail = std::mem::replace(&mut fifo.tail, index);
-            if tail == NIL {
-                fifo.head = index;
-            } else {
-                self.entries[tail].next = index;
-            }
-            (tail, NIL)
+            std::mem::replace(&mut self.entries[next].prev, index)
         };
+        if prev == NIL {
+            self.fifos[kind as usize].head = index;
+        } else {
+            self.entries[prev].next = index;
+        }
         self.entries[index] = Entry {
             serial,
+            age,
             kind,
             waker: Some(waker),
             prev,
@@ -234,6 +259,7 @@ impl WaitList {
             index,
             serial,
             kind,
+            age,
         }
     }
 

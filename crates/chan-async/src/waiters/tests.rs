@@ -189,6 +189,36 @@ fn notified_waiter_that_registers_again_goes_first() {
     queue.complete(&mut b, &NoFlag);
 }
 
+/// Several woken waiters that found nothing come back in the reverse of
+/// their order (the executor's choice); they are still served oldest first,
+/// and all ahead of a waiter that came after them. A queue that put each
+/// returning waiter at the front would serve the last one back first.
+#[test]
+fn notified_waiters_that_register_again_keep_their_order() {
+    let queue = WaitQueue::new();
+    let counters: Vec<_> = (0..4).map(|_| counter()).collect();
+    let mut keys: Vec<WaitKey> = (0..4).map(|_| WaitKey::default()).collect();
+    for (key, (_, waker)) in keys.iter_mut().zip(&counters).take(3) {
+        queue.register(key, waker, Kind::One, &NoFlag);
+    }
+    queue.notify(3, &NoFlag); // all three woken; someone else takes the values
+    queue.register(&mut keys[3], &counters[3].1, Kind::One, &NoFlag); // a newcomer
+    for i in [2, 0, 1] {
+        queue.register(&mut keys[i], &counters[i].1, Kind::One, &NoFlag);
+    }
+    let woken = || -> Vec<usize> { counters.iter().map(|(c, _)| wakes(c)).collect() };
+    for (served, expected) in [[2, 1, 1, 0], [2, 2, 1, 0], [2, 2, 2, 0], [2, 2, 2, 1]]
+        .iter()
+        .enumerate()
+    {
+        queue.notify(1, &NoFlag);
+        assert_eq!(woken(), expected, "notification {served}");
+    }
+    for key in &mut keys {
+        queue.complete(key, &NoFlag);
+    }
+}
+
 #[test]
 fn entries_are_reused() {
     let queue = WaitQueue::new();
