@@ -39,41 +39,32 @@ pub trait SharedQueue: Sync {
     fn try_pop(&self) -> Option<u64>;
 }
 
-impl SharedQueue for RingBuffer<u64> {
-    const NAME: &'static str = "ringbuf_core";
+/// Implements [`SharedQueue`] for a queue type whose `new`, `push` and
+/// `pop` already have the shapes it wants (both queues here do).
+macro_rules! shared_queue {
+    ($queue:ident, $name:literal) => {
+        impl SharedQueue for $queue<u64> {
+            const NAME: &'static str = $name;
 
-    fn with_capacity(capacity: usize) -> Self {
-        RingBuffer::new(capacity)
-    }
+            fn with_capacity(capacity: usize) -> Self {
+                $queue::new(capacity)
+            }
 
-    #[inline]
-    fn try_push(&self, value: u64) -> Result<(), u64> {
-        self.push(value)
-    }
+            #[inline]
+            fn try_push(&self, value: u64) -> Result<(), u64> {
+                self.push(value)
+            }
 
-    #[inline]
-    fn try_pop(&self) -> Option<u64> {
-        self.pop()
-    }
+            #[inline]
+            fn try_pop(&self) -> Option<u64> {
+                self.pop()
+            }
+        }
+    };
 }
 
-impl SharedQueue for ArrayQueue<u64> {
-    const NAME: &'static str = "crossbeam_array_queue";
-
-    fn with_capacity(capacity: usize) -> Self {
-        ArrayQueue::new(capacity)
-    }
-
-    #[inline]
-    fn try_push(&self, value: u64) -> Result<(), u64> {
-        self.push(value)
-    }
-
-    #[inline]
-    fn try_pop(&self) -> Option<u64> {
-        self.pop()
-    }
-}
+shared_queue!(RingBuffer, "ringbuf_core");
+shared_queue!(ArrayQueue, "crossbeam_array_queue");
 
 /// The name the reports give `rtrb`.
 pub const RTRB: &str = "rtrb";
