@@ -193,7 +193,9 @@ impl<T> Chan<T> {
     /// # Panics
     ///
     /// If a waker panics, after the close is complete: every flag set and
-    /// every waiter of every queue woken.
+    /// every waiter of every queue woken. Not while the thread is already
+    /// unwinding from another panic (a handle dropped during it): that one
+    /// goes on, and the waker's is dropped, rather than aborting.
     pub(crate) fn close(&self) -> bool {
         let closed_now = self.ring.close();
         if closed_now {
@@ -206,7 +208,9 @@ impl<T> Chan<T> {
                 self.close_event.waiters.notify_all(&NoFlag),
             ];
             if let Some(Err(panic)) = results.into_iter().find(Result::is_err) {
-                std::panic::resume_unwind(panic);
+                if !std::thread::panicking() {
+                    std::panic::resume_unwind(panic);
+                }
             }
         }
         closed_now

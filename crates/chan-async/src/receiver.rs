@@ -199,8 +199,19 @@ impl<T> Clone for Receiver<T> {
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         let chan = &*self.chan;
+        // Counted out even if the wake that `cancel` passes on panics: a
+        // receiver that stayed counted would keep the channel open forever.
+        let _remove = RemoveReceiver(chan);
         chan.recv_waiters
             .cancel(&mut self.stream_key, &chan.recv_flag());
-        self.chan.remove_receiver();
+    }
+}
+
+/// Counts a dropped receiver out of its channel when dropped.
+struct RemoveReceiver<'a, T>(&'a Chan<T>);
+
+impl<T> Drop for RemoveReceiver<'_, T> {
+    fn drop(&mut self) {
+        self.0.remove_receiver();
     }
 }

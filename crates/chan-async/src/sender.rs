@@ -200,8 +200,19 @@ impl<T> Clone for Sender<T> {
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         let chan = &*self.chan;
+        // Counted out even if the wake that `cancel` passes on panics: a
+        // sender that stayed counted would keep the channel open forever.
+        let _remove = RemoveSender(chan);
         chan.send_waiters
             .cancel(&mut self.drain_key, &chan.send_flag());
-        self.chan.remove_sender();
+    }
+}
+
+/// Counts a dropped sender out of its channel when dropped.
+struct RemoveSender<'a, T>(&'a Chan<T>);
+
+impl<T> Drop for RemoveSender<'_, T> {
+    fn drop(&mut self) {
+        self.0.remove_sender();
     }
 }

@@ -1298,3 +1298,30 @@ fn recv_many_wakes_one_sender_per_freed_slot() {
     );
     assert_eq!(buf, [7, 8]);
 }
+
+/// A receiver whose drop passes its stream's unused wake to a waiter whose
+/// waker panics is still counted out: when the last receiver goes, the
+/// channel closes. (Before, the panic skipped the count and the channel
+/// stayed open with no receiver.)
+#[test]
+fn a_panicking_forwarded_wake_in_a_receivers_drop_still_counts_it_out() {
+    let (tx, rx1) = channel::<u32>(1);
+    let rx2 = rx1.clone();
+    let (_, noop) = counting_waker();
+    let panicking = panicky_waker();
+    let mut rx1 = Box::new(rx1);
+    assert!(Pin::new(&mut *rx1)
+        .poll_next(&mut Context::from_waker(&noop))
+        .is_pending());
+    let mut recv = Box::pin(rx2.recv());
+    assert!(recv
+        .as_mut()
+        .poll(&mut Context::from_waker(&panicking))
+        .is_pending());
+    tx.try_send(1).unwrap(); // wakes rx1's stream, the oldest waiter
+    expect_panic(|| drop(rx1)); // the forwarded wake panics
+    drop(recv);
+    drop(rx2);
+    assert!(tx.is_closed(), "no receiver left, so the channel is closed");
+    assert_eq!(tx.state(), ChannelState::Closed, "and the message dropped");
+}

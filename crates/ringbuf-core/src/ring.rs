@@ -428,9 +428,11 @@ impl<T> RingBuffer<T> {
     /// Two stamps mean "nothing to take here yet": `position` itself (no
     /// value published in this lap; a push may be writing one), and the
     /// previous lap's published stamp (that lap's pop has claimed the value
-    /// and is still moving it out, so no push can have reached `position`).
-    /// Either way the buffer is empty exactly when `tail` is at `position`;
-    /// only the first is worth waiting for.
+    /// and is still moving it out, so no push had reached `position` when
+    /// the stamp was read). Either way the answer comes from `tail`, read
+    /// after the stamp: the buffer is empty exactly when `tail` is at
+    /// `position`, whatever happened since. Only the first case is worth
+    /// waiting for.
     #[cold]
     #[inline(never)]
     fn pop_blocked(&self, stamp: usize, position: usize, mut step: u32) -> Result<u32, PopError> {

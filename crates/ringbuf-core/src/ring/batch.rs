@@ -11,6 +11,11 @@
 //! own, each slot's stamp still says whose turn it is, and a consumer that
 //! meets a claimed slot not yet written waits for it as it always does.
 //!
+//! Batches keep the waiting flags as they are but do not report them: a
+//! layer that parks waiters on the flags (as `chan-async` does, through
+//! [`RingBuffer::push_reporting_waiters`]) must use the reporting single
+//! operations, or it would miss the wake-ups the flags are there for.
+//!
 //! Why a claimed run is ours: before the CAS, every slot of the run showed
 //! the stamp that lets a push (pop) at its position use it, loaded with
 //! `Acquire` (so the previous occupant's move out, or the value's write, is
