@@ -91,7 +91,8 @@ pin_project! {
     /// Cancel-safe: dropping it never loses a message. A message is only
     /// taken out of the channel in the poll that returns it; if the future
     /// had been woken for a message and is dropped instead, the wake passes
-    /// to the next waiting receiver.
+    /// to the next waiting receiver. Polled again after it returned a
+    /// message, it receives the next one.
     ///
     /// ```
     /// use std::time::Duration;
@@ -153,7 +154,8 @@ pin_project! {
     /// Resolves to 0 when `limit` is 0 or the channel is closed and drained.
     ///
     /// Cancel-safe like [`Recv`]: messages are moved only in the poll that
-    /// returns their count.
+    /// returns their count. Polled again after that, it receives another
+    /// batch into the same vector.
     ///
     /// ```
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -217,11 +219,17 @@ pin_project! {
     /// going away.
     ///
     /// ```
+    /// use std::time::Duration;
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
     /// let (tx, rx) = chan_async::channel::<u8>(1);
-    /// let closed = tx.closed();
-    /// rx.close();
-    /// closed.await;
+    /// // While the channel is open, `closed` waits...
+    /// assert!(tokio::time::timeout(Duration::from_millis(1), tx.closed()).await.is_err());
+    /// tokio::spawn(async move {
+    ///     tokio::time::sleep(Duration::from_millis(5)).await;
+    ///     drop(rx); // the last receiver goes: the channel closes
+    /// });
+    /// // ...and is woken by the close.
+    /// tokio::time::timeout(Duration::from_secs(10), tx.closed()).await.expect("woken");
     /// assert!(tx.is_closed());
     /// # });
     /// ```
@@ -264,18 +272,27 @@ pin_project! {
     /// receiver is left).
     ///
     /// ```
+    /// use std::time::Duration;
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
     /// let (tx, rx) = chan_async::channel(2);
     /// tx.send(1).await.unwrap();
     /// tx.close();
-    /// drop(rx); // the last receiver drops the buffered message
-    /// tx.drained().await;
+    /// let consumer = tokio::spawn(async move {
+    ///     tokio::time::sleep(Duration::from_millis(5)).await;
+    ///     rx.recv().await // takes the last message accepted before the close
+    /// });
+    /// // Woken when that message is taken.
+    /// tokio::time::timeout(Duration::from_secs(10), tx.drained()).await.expect("woken");
+    /// assert_eq!(consumer.await.unwrap(), Some(1));
     /// assert!(tx.is_empty());
     /// # });
     /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Drained<'a, T> {
-        waiter: Waiter<'a, SendFlag<'a, T>>,
+        // While the channel is open it waits for the close: on the send
+        // queue it would be woken by every receive.
+        closed: Waiter<'a, NoFlag>,
+        drained: Waiter<'a, SendFlag<'a, T>>,
         chan: &'a Chan<T>,
     }
 }
@@ -283,7 +300,8 @@ pin_project! {
 impl<'a, T> Drained<'a, T> {
     pub(crate) fn new(chan: &'a Chan<T>) -> Self {
         Self {
-            waiter: Waiter::new(&chan.send_waiters, Kind::All, chan.send_flag()),
+            closed: Waiter::new(&chan.close_event.waiters, Kind::All, NoFlag),
+            drained: Waiter::new(&chan.send_waiters, Kind::All, chan.send_flag()),
             chan,
         }
     }
@@ -295,7 +313,11 @@ impl<T> Future for Drained<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.project();
         let chan = *this.chan;
-        this.waiter.poll(cx, || chan.is_drained().then_some(()))
+        let event = &chan.close_event;
+        if !event.happened() {
+            core::task::ready!(this.closed.poll(cx, || event.happened().then_some(())));
+        }
+        this.drained.poll(cx, || chan.is_drained().then_some(()))
     }
 }
 

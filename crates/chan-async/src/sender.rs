@@ -7,7 +7,7 @@ use core::task::{Context, Poll};
 use crate::futures::{Closed, Drained, Send};
 use crate::queries::impl_queries;
 use crate::sync::Arc;
-use crate::waiters::{Kind, WaitKey};
+use crate::waiters::{Kind, NoFlag, WaitKey};
 
 /// The sending half of a channel. Clone it to send from several tasks or
 /// threads; the channel closes when the last `Sender` is dropped (receivers
@@ -28,7 +28,9 @@ use crate::waiters::{Kind, WaitKey};
 /// ```
 pub struct Sender<T> {
     pub(crate) chan: Arc<Chan<T>>,
-    /// The waiter entry used by [`Sender::poll_drained`].
+    /// The waiter entries used by [`Sender::poll_drained`]: on the close
+    /// event's queue while the channel is open, then on the send queue.
+    close_key: WaitKey,
     drain_key: WaitKey,
 }
 
@@ -36,6 +38,7 @@ impl<T> Sender<T> {
     pub(crate) fn new(chan: Arc<Chan<T>>) -> Self {
         Self {
             chan,
+            close_key: WaitKey::default(),
             drain_key: WaitKey::default(),
         }
     }
@@ -130,14 +133,35 @@ impl<T> Sender<T> {
     ///
     /// ```
     /// use std::future::poll_fn;
+    /// use std::time::Duration;
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
     /// let (mut tx, rx) = chan_async::channel::<u8>(1);
-    /// drop(rx); // closes the channel; nothing buffered
-    /// poll_fn(|cx| tx.poll_drained(cx)).await;
+    /// tx.try_send(7).unwrap();
+    /// tx.close();
+    /// let consumer = tokio::spawn(async move {
+    ///     tokio::time::sleep(Duration::from_millis(5)).await;
+    ///     rx.recv().await
+    /// });
+    /// let drained = poll_fn(|cx| tx.poll_drained(cx));
+    /// tokio::time::timeout(Duration::from_secs(10), drained).await.expect("woken");
+    /// assert_eq!(consumer.await.unwrap(), Some(7));
+    /// assert_eq!(tx.state(), chan_async::ChannelState::Closed);
     /// # });
     /// ```
     pub fn poll_drained(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let chan = &*self.chan;
+        let event = &chan.close_event;
+        if !event.happened() {
+            // Wait for the close first: on the send queue, every receive
+            // would wake this task while the channel is open.
+            core::task::ready!(event.waiters.poll(
+                &mut self.close_key,
+                cx,
+                Kind::All,
+                &NoFlag,
+                || event.happened().then_some(()),
+            ));
+        }
         chan.send_waiters.poll(
             &mut self.drain_key,
             cx,
@@ -203,6 +227,9 @@ impl<T> Drop for Sender<T> {
         // Counted out even if the wake that `cancel` passes on panics: a
         // sender that stayed counted would keep the channel open forever.
         let _remove = RemoveSender(chan);
+        chan.close_event
+            .waiters
+            .cancel(&mut self.close_key, &NoFlag);
         chan.send_waiters
             .cancel(&mut self.drain_key, &chan.send_flag());
     }

@@ -1325,3 +1325,33 @@ fn a_panicking_forwarded_wake_in_a_receivers_drop_still_counts_it_out() {
     assert!(tx.is_closed(), "no receiver left, so the channel is closed");
     assert_eq!(tx.state(), ChannelState::Closed, "and the message dropped");
 }
+
+/// A `drained()` waiting on an open channel sleeps until the close: the
+/// receives before it wake nobody (it used to wait on the senders' queue,
+/// where every receive woke it and it queued again). After the close, the
+/// receive that empties the channel wakes it, and it resolves.
+#[test]
+fn drained_on_an_open_channel_is_not_woken_by_receives() {
+    let (tx, rx) = channel(64);
+    let (wakes, waker) = counting_waker();
+    let mut cx = Context::from_waker(&waker);
+    for i in 0..50 {
+        tx.try_send(i).unwrap();
+    }
+    let mut drained = Box::pin(tx.drained());
+    let mut tx2 = tx.clone();
+    for i in 0..49 {
+        assert!(drained.as_mut().poll(&mut cx).is_pending());
+        assert!(tx2.poll_drained(&mut cx).is_pending());
+        assert_eq!(rx.try_recv(), Ok(i));
+    }
+    assert_eq!(wakes.wakes(), 0, "woken for nothing while open");
+    tx.close();
+    assert_eq!(wakes.wakes(), 2, "the close wakes both");
+    assert!(drained.as_mut().poll(&mut cx).is_pending());
+    assert!(tx2.poll_drained(&mut cx).is_pending());
+    assert_eq!(rx.try_recv(), Ok(49));
+    assert_eq!(wakes.wakes(), 4, "the last receive wakes both");
+    assert!(drained.as_mut().poll(&mut cx).is_ready());
+    assert!(tx2.poll_drained(&mut cx).is_ready());
+}

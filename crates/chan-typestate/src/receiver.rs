@@ -150,9 +150,10 @@ impl<T> Receiver<T, Open> {
     ///
     /// # Errors
     ///
-    /// [`TryRecvError::Empty`] while the channel is open and empty (or a
-    /// racing send has not finished writing), [`TryRecvError::Closed`] once
-    /// it is closed and drained.
+    /// [`TryRecvError::Empty`] while the channel is open and empty,
+    /// [`TryRecvError::Closed`] once it is closed and drained. A send that
+    /// has claimed a slot and is still writing its message is waited for
+    /// (a brief spin, then yielding the thread), not reported as empty.
     ///
     /// ```
     /// use chan_typestate::TryRecvError;
@@ -209,9 +210,10 @@ impl<T> Receiver<T, Closing> {
     ///
     /// # Errors
     ///
-    /// [`TryRecvError::Closed`] once every message is taken;
-    /// [`TryRecvError::Empty`] only while a send that won its slot before
-    /// the close is still writing its message.
+    /// [`TryRecvError::Closed`] once every message is taken; never
+    /// [`TryRecvError::Empty`]: a send that won its slot before the close
+    /// and is still writing its message is waited for (a brief spin, then
+    /// yielding the thread).
     ///
     /// ```
     /// use chan_typestate::TryRecvError;
