@@ -329,8 +329,10 @@ impl Peer for FuturesMpsc {
     fn produce(mut tx: Self::Tx, from: u64, to: u64) -> impl Future<Output = ()> + Send + 'static {
         use futures::SinkExt;
         async move {
+            // `feed`, not `send`: no flush per message (an mpsc sender has
+            // nothing to flush, but `send` polls for it anyway).
             for i in from..to {
-                tx.send(i).await.unwrap();
+                tx.feed(i).await.unwrap();
             }
         }
     }
