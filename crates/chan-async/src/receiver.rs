@@ -16,7 +16,8 @@ use crate::waiters::{Kind, WaitKey};
 /// and senders see the channel closed.
 ///
 /// `Receiver` is also a [`Stream`](futures_core::Stream) of messages that
-/// ends when the channel is closed and drained.
+/// ends when the channel is closed and drained (and a
+/// [`FusedStream`](futures_core::stream::FusedStream) that says so).
 ///
 /// ```
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -186,6 +187,38 @@ impl<T> futures_core::Stream for Receiver<T> {
             &chan.recv_flag(),
             || recv_attempt(chan),
         )
+    }
+
+    /// `(0, Some(0))` once the channel is closed and drained; otherwise
+    /// `(0, None)`: buffered messages may go to other receivers, so not even
+    /// they are a lower bound.
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        if self.chan.is_drained() {
+            (0, Some(0))
+        } else {
+            (0, None)
+        }
+    }
+}
+
+/// Terminated once the channel is closed and drained: `poll_next` then
+/// returns `None`, and keeps doing so.
+///
+/// ```
+/// use futures_core::stream::{FusedStream, Stream};
+///
+/// let (tx, rx) = chan_async::channel::<u8>(1);
+/// tx.try_send(1).unwrap();
+/// tx.close();
+/// assert!(!rx.is_terminated()); // a message is still buffered
+/// assert_eq!(rx.size_hint(), (0, None));
+/// rx.try_recv().unwrap();
+/// assert!(rx.is_terminated());
+/// assert_eq!(rx.size_hint(), (0, Some(0)));
+/// ```
+impl<T> futures_core::stream::FusedStream for Receiver<T> {
+    fn is_terminated(&self) -> bool {
+        self.chan.is_drained()
     }
 }
 
