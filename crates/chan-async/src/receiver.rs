@@ -202,7 +202,10 @@ impl<T> futures_core::Stream for Receiver<T> {
 }
 
 /// Terminated once the channel is closed and drained: `poll_next` then
-/// returns `None`, and keeps doing so.
+/// returns `None`, and keeps doing so. With several receivers that can be
+/// true before this one's `poll_next` has returned `None` (another receiver
+/// took the last message), so a `select!` loop that waits for `None` to
+/// stop sees this branch disabled instead.
 ///
 /// ```
 /// use futures_core::stream::{FusedStream, Stream};
