@@ -73,12 +73,7 @@ impl<T: Copy> RingBuffer<T> {
                 continue;
             }
             // The run of free slots from `first`, as long as `values`.
-            let mut count = 1;
-            let mut end = self.next_position(first);
-            while count < values.len() && self.slot(end).stamp.load(Ordering::Acquire) == end {
-                count += 1;
-                end = self.next_position(end);
-            }
+            let (count, end) = self.run_from(first, values.len(), 0);
             match self.tail.compare_exchange_weak(
                 tail,
                 end | waiting,
@@ -145,13 +140,7 @@ impl<T> RingBuffer<T> {
                 continue;
             }
             // The run of published slots from `first`, at most `max` long.
-            let mut count = 1;
-            let mut end = self.next_position(first);
-            while count < max && self.slot(end).stamp.load(Ordering::Acquire) == end.wrapping_add(1)
-            {
-                count += 1;
-                end = self.next_position(end);
-            }
+            let (count, end) = self.run_from(first, max, 1);
             match self.head.compare_exchange_weak(
                 head,
                 end | waiting,
@@ -181,6 +170,25 @@ impl<T> RingBuffer<T> {
                 Err(current) => head = current,
             }
         }
+    }
+}
+
+impl<T> RingBuffer<T> {
+    /// The run of consecutive positions from `first` (whose slot the caller
+    /// already found ready) whose slots are ready too, at most `max` long:
+    /// a slot is ready for a position `p` when its stamp is `p + offset`
+    /// (0: free for a push at `p`; 1: published for a pop at `p`). Returns
+    /// the run's length and the position after it.
+    fn run_from(&self, first: usize, max: usize, offset: usize) -> (usize, usize) {
+        let mut count = 1;
+        let mut end = self.next_position(first);
+        while count < max
+            && self.slot(end).stamp.load(Ordering::Acquire) == end.wrapping_add(offset)
+        {
+            count += 1;
+            end = self.next_position(end);
+        }
+        (count, end)
     }
 }
 
