@@ -694,17 +694,24 @@ mod tests {
         }
     }
 
+    /// A buffer of `capacity` that has been filled and emptied once: `head`
+    /// and `tail` at the start of lap 1, every slot free for it.
+    fn one_lap_done(capacity: usize) -> RingBuffer<usize> {
+        let ring = RingBuffer::new(capacity);
+        for value in 0..capacity {
+            ring.push(value).unwrap();
+        }
+        while ring.pop().is_some() {}
+        ring
+    }
+
     /// A pop that finds the previous lap's pop still moving its value out
     /// reports an empty buffer at once (no push can have reached its
     /// position) instead of spinning until that pop finishes.
     #[test]
     fn a_slot_still_being_read_by_the_previous_lap_means_empty() {
         for capacity in [1, 3] {
-            let ring = RingBuffer::new(capacity);
-            for value in 0..capacity {
-                ring.push(value).unwrap();
-            }
-            while ring.pop().is_some() {}
+            let ring = one_lap_done(capacity);
             // Back-date slot 0 to "published for position 0, claimed by its
             // pop, not yet freed", with `head` and `tail` a lap further on.
             let position = ring.head.load(Ordering::Relaxed);
@@ -723,12 +730,7 @@ mod tests {
     #[test]
     fn a_slot_still_being_written_by_the_previous_lap_means_full() {
         for capacity in [1, 3] {
-            let ring = RingBuffer::new(capacity);
-            // Fill a lap and empty it, so every slot is free for lap 1.
-            for value in 0..capacity {
-                ring.push(value).unwrap();
-            }
-            while ring.pop().is_some() {}
+            let ring = one_lap_done(capacity);
             // Lap 1: position `one_lap` is claimed and never written; the
             // rest of the lap is pushed normally.
             let claimed = ring.tail.load(Ordering::Relaxed);
