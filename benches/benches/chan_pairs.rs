@@ -35,20 +35,17 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = benches::quick_run(&args);
     let rounds = if quick { 3 } else { ROUNDS };
+    let messages = |capacity| if quick { 1_000 } else { messages(capacity) };
     let started = Instant::now();
     let mut table = format!(
         "{rounds} rounds per implementation, interleaved, of {} messages ({} at \
          capacity 1); a ratio below 1 means chan-async was faster (or used less \
          CPU).\n\n",
-        if quick { 1_000 } else { messages(1024) },
-        if quick { 1_000 } else { messages(1) },
+        messages(1024),
+        messages(1),
     );
     for workload in workloads() {
-        let messages = if quick {
-            1_000
-        } else {
-            messages(workload.shape.capacity)
-        };
+        let messages = messages(workload.shape.capacity);
         let rt = (workload.runtime)();
         let mut contenders = contenders(&rt, workload.shape);
         let title = format!("chan/{}", workload.name);
