@@ -282,17 +282,9 @@ impl<T> Chan<T> {
     /// the first unwinds aborts, as for `Vec`.)
     pub(crate) fn remove_receiver(&self) {
         if self.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
-            /// Drops the buffered messages and releases `Drained` futures
-            /// when dropped, so a panicking waker in `close` skips neither.
-            struct Release<'a, T>(&'a Chan<T>);
-            impl<T> Drop for Release<'_, T> {
-                fn drop(&mut self) {
-                    self.0.drop_buffered_and_release_drained();
-                }
-            }
-            let release = Release(self);
+            // Run even if a waker in `close` panics.
+            let _release = OnDrop(self, Chan::drop_buffered_and_release_drained);
             self.close();
-            drop(release);
         }
     }
 
@@ -322,17 +314,21 @@ impl<T> Chan<T> {
     /// it is dropped, so a panicking `T::drop` drops nothing twice; a guard
     /// then drops the rest while the panic unwinds.
     fn drop_buffered(&self) {
-        /// Drops the rest if dropping one message panics.
-        struct DropRest<'a, T>(&'a Chan<T>);
-        impl<T> Drop for DropRest<'_, T> {
-            fn drop(&mut self) {
-                self.0.drop_buffered();
-            }
-        }
-        let rest = DropRest(self);
+        // Drops the rest if dropping one message panics.
+        let rest = OnDrop(self, Chan::drop_buffered);
         while let Ok(value) = self.ring.try_pop() {
             drop(value);
         }
         std::mem::forget(rest);
+    }
+}
+
+/// Calls its function on the channel when dropped: on the normal path and
+/// while a panic unwinds, for the steps that must happen either way.
+pub(crate) struct OnDrop<'a, T>(pub(crate) &'a Chan<T>, pub(crate) fn(&Chan<T>));
+
+impl<T> Drop for OnDrop<'_, T> {
+    fn drop(&mut self) {
+        (self.1)(self.0);
     }
 }

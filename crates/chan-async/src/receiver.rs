@@ -3,7 +3,7 @@
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use crate::chan::Chan;
+use crate::chan::{Chan, OnDrop};
 use crate::error::TryRecvError;
 use crate::futures::{recv_attempt, Recv, RecvMany};
 use crate::queries::impl_queries;
@@ -237,17 +237,8 @@ impl<T> Drop for Receiver<T> {
         let chan = &*self.chan;
         // Counted out even if the wake that `cancel` passes on panics: a
         // receiver that stayed counted would keep the channel open forever.
-        let _remove = RemoveReceiver(chan);
+        let _remove = OnDrop(chan, Chan::remove_receiver);
         chan.recv_waiters
             .cancel(&mut self.stream_key, &chan.recv_flag());
-    }
-}
-
-/// Counts a dropped receiver out of its channel when dropped.
-struct RemoveReceiver<'a, T>(&'a Chan<T>);
-
-impl<T> Drop for RemoveReceiver<'_, T> {
-    fn drop(&mut self) {
-        self.0.remove_receiver();
     }
 }

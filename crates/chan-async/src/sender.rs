@@ -1,6 +1,6 @@
 //! The sending handle.
 
-use crate::chan::Chan;
+use crate::chan::{Chan, OnDrop};
 use crate::error::{SendError, TrySendError};
 use core::task::{Context, Poll};
 
@@ -226,20 +226,11 @@ impl<T> Drop for Sender<T> {
         let chan = &*self.chan;
         // Counted out even if the wake that `cancel` passes on panics: a
         // sender that stayed counted would keep the channel open forever.
-        let _remove = RemoveSender(chan);
+        let _remove = OnDrop(chan, Chan::remove_sender);
         chan.close_event
             .waiters
             .cancel(&mut self.close_key, &NoFlag);
         chan.send_waiters
             .cancel(&mut self.drain_key, &chan.send_flag());
-    }
-}
-
-/// Counts a dropped sender out of its channel when dropped.
-struct RemoveSender<'a, T>(&'a Chan<T>);
-
-impl<T> Drop for RemoveSender<'_, T> {
-    fn drop(&mut self) {
-        self.0.remove_sender();
     }
 }
