@@ -67,6 +67,14 @@ impl<T> Flag for RecvFlag<'_, T> {
     fn set(&self, waiting: bool) {
         self.0.set_consumers_waiting(waiting);
     }
+
+    fn available(&self) -> usize {
+        if self.0.consumers_waiting() {
+            self.0.len()
+        } else {
+            0
+        }
+    }
 }
 
 /// The senders' queue flag: the ring's "producers waiting" bit.
@@ -76,6 +84,14 @@ pub(crate) struct SendFlag<'a, T>(&'a RingBuffer<T>);
 impl<T> Flag for SendFlag<'_, T> {
     fn set(&self, waiting: bool) {
         self.0.set_producers_waiting(waiting);
+    }
+
+    fn available(&self) -> usize {
+        if self.0.producers_waiting() {
+            self.0.capacity() - self.0.len()
+        } else {
+            0
+        }
     }
 }
 
@@ -152,13 +168,20 @@ impl<T> Chan<T> {
         }
     }
 
-    /// Moves up to `limit` messages into `buf`; wakes one sender per freed
-    /// slot with a single lock. `Err` only when nothing was moved.
+    /// Moves up to `limit` messages into `buf`, and at most one buffer's
+    /// worth (`capacity`); wakes one sender per freed slot with a single
+    /// lock. `Err` only when nothing was moved.
+    ///
+    /// The capacity bound keeps one call finite: the senders it would wake
+    /// wait until it returns, but senders that never had to wait keep
+    /// refilling the ring, and with a huge `limit` the loop could take
+    /// their messages for ever.
     pub(crate) fn try_recv_many(
         &self,
         buf: &mut Vec<T>,
         limit: usize,
     ) -> Result<usize, TryRecvError> {
+        let limit = limit.min(self.ring.capacity());
         let mut moved = 0;
         let mut senders_waiting = false;
         let mut end = Ok(());

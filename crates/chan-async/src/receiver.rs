@@ -105,7 +105,9 @@ impl<T> Receiver<T> {
     /// messages to `buf` and resolves to how many it appended: a batch for
     /// one wake-up. Resolves to 0 if `limit` is 0, or once the channel is
     /// closed and drained. Senders waiting for room are woken, one per
-    /// freed slot.
+    /// freed slot. One call appends at most `capacity()` messages, however
+    /// large `limit` is, so it returns even while senders keep refilling
+    /// the channel.
     ///
     /// ```
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {

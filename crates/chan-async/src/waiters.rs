@@ -17,7 +17,11 @@
 //! 2. **A wake is never swallowed.** [`WaitQueue::notify`] takes the oldest
 //!    entry off the queue and frees it; if its owner is then dropped before
 //!    using the wake, [`WaitQueue::cancel`] sees that its key was notified
-//!    and passes the wake on to the next waiter.
+//!    and passes the wake on to the next waiter. The owner may also not need
+//!    the wake at all: its own re-check already took a message (slot) that
+//!    came before the flag, and the notification was for a later one. So
+//!    [`WaitQueue::complete`] on a notified key passes a wake on too, when
+//!    more is left than the other woken waiters will take ([`InFlight`]).
 //! 3. **Register, then re-check.** While a queue is non-empty it keeps a
 //!    [`Flag`] raised: the ring buffer's waiting bit on the other side's
 //!    position word. The push (pop) that makes progress reads that bit in the
@@ -59,10 +63,24 @@ mod tests;
 #[derive(Debug, Default)]
 pub(crate) struct WaitKey(Option<Ticket>);
 
-/// Where a queue announces "I have waiters" to the lock-free fast path.
-/// Called with the queue's lock held, to raise or lower it.
+/// Where a queue announces "I have waiters" to the lock-free fast path, and
+/// where it looks whether what its waiters wait for is there.
 pub(crate) trait Flag {
+    /// Raises or lowers the flag. Called with the queue's lock held.
     fn set(&self, waiting: bool);
+
+    /// How many [`Kind::One`] waiters could be served by what is there now
+    /// (messages buffered; free slots, for senders), or 0 while the flag is
+    /// down (nobody is queued).
+    ///
+    /// Asked by a notified waiter as it finishes, after it synchronized with
+    /// its notification (through the queue's lock, or the Acquire read of
+    /// [`NotifiedHint`]) and with every woken waiter that finished before it
+    /// ([`InFlight`]). So it sees every push (pop) those notifications were
+    /// for, and the flag as it was when they released the lock: up if
+    /// anybody stayed queued. A count that is stale the other way (somebody
+    /// took a message meanwhile) costs a spurious wake, never a lost one.
+    fn available(&self) -> usize;
 }
 
 /// For queues woken only under their lock (the close), which need no flag.
@@ -70,6 +88,10 @@ pub(crate) struct NoFlag;
 
 impl Flag for NoFlag {
     fn set(&self, _: bool) {}
+
+    fn available(&self) -> usize {
+        0
+    }
 }
 
 /// How a waiter wants to be woken.
@@ -87,6 +109,8 @@ pub(crate) struct WaitQueue {
     list: Mutex<WaitList>,
     /// The serial of the entry most recently freed by a notification.
     notified: NotifiedHint,
+    /// Woken `One` waiters that have not finished yet.
+    in_flight: InFlight,
     /// How long this queue's waiters spin before registering.
     spin: SpinHint,
 }
@@ -95,11 +119,16 @@ pub(crate) struct WaitQueue {
 /// lock, so that the woken waiter (usually that entry's owner) can give its
 /// key back without locking.
 ///
-/// `Relaxed` is enough: serials are never reused (64 bits, one per
-/// registration), so reading your own serial here proves your entry was
-/// freed; you then touch nothing of it, so there is nothing to synchronize
-/// with. Any other value (an older or newer notification, or a stale read)
-/// sends you to the locked path, which decides under the lock.
+/// Serials are never reused (64 bits, one per registration), so reading
+/// your own serial here proves your entry was freed, by the thread that
+/// recorded it. Any other value (an older or newer notification, or a stale
+/// read) sends you to the locked path, which decides under the lock.
+///
+/// Release (`record`, after the notifier's push or pop and its lock
+/// section) pairs with Acquire (`names`): a waiter that learns here that it
+/// was notified then asks [`Flag::available`] whether to pass the wake on,
+/// and that answer must include the progress the notification was for. With `Relaxed`, the waiter could read the ring as it was before
+/// that push, find it empty, and keep the wake that a queued waiter needed.
 #[derive(Debug)]
 struct NotifiedHint(#[cfg(target_has_atomic = "64")] crate::sync::AtomicU64);
 
@@ -114,15 +143,63 @@ impl NotifiedHint {
 
     fn record(&self, _serial: u64) {
         #[cfg(target_has_atomic = "64")]
-        self.0.store(_serial, crate::sync::Ordering::Relaxed);
+        self.0.store(_serial, crate::sync::Ordering::Release);
     }
 
     /// `true` only if `serial`'s entry was freed by a notification.
     fn names(&self, _serial: u64) -> bool {
         #[cfg(target_has_atomic = "64")]
-        return self.0.load(crate::sync::Ordering::Relaxed) == _serial;
+        return self.0.load(crate::sync::Ordering::Acquire) == _serial;
         #[cfg(not(target_has_atomic = "64"))]
         return false;
+    }
+}
+
+/// How many [`Kind::One`] waiters a notification has taken off the queue
+/// that have not finished yet: not completed, queued again, or cancelled.
+///
+/// A woken waiter may not need its wake: its re-check took a message (slot)
+/// that came before the flag was up, and the notification was for a later
+/// one, which a waiter still queued needs. Each woken waiter therefore
+/// checks, as it finishes, whether more is left ([`Flag::available`]) than
+/// the woken waiters still to come will take, and wakes the next waiter if
+/// so. Counting those others is what keeps it to one wake per message
+/// (slot): without them, the first of several waiters woken together would
+/// wake more for the messages the others are about to take.
+///
+/// Why nothing is stranded: a message whose notification reached a waiter
+/// that did not need it is pushed before that notification. Of the woken
+/// waiters, the one that finishes last reads the count after every other
+/// one finished, so it sees all their messages and counts no other: if
+/// anything is left, it wakes the next waiter. A woken waiter that queues
+/// again (found nothing) finishes under the lock, before its re-check: a
+/// notification after that lock is seen by its re-check; one before it
+/// was ordered before this decrement, so the waiter it reached does not
+/// count this one.
+///
+/// Orderings: increments happen under the queue's lock, in the section
+/// that takes the entry off (so a waiter that learns under the lock that it
+/// was notified is counted already). Every decrement is an `AcqRel`
+/// read-modify-write: it acquires the decrements before it in the
+/// counter's modification order, with whatever those waiters took and saw,
+/// and releases its own. The increment is `AcqRel` too (it sits in that
+/// chain; it costs nothing more under the lock).
+#[derive(Debug)]
+struct InFlight(crate::sync::AtomicUsize);
+
+impl InFlight {
+    fn new() -> Self {
+        Self(crate::sync::AtomicUsize::new(0))
+    }
+
+    /// A notification took a `One` waiter off the queue. Under its lock.
+    fn woken(&self) {
+        self.0.fetch_add(1, crate::sync::Ordering::AcqRel);
+    }
+
+    /// A woken waiter finished; returns how many others are still woken.
+    fn finished(&self) -> usize {
+        self.0.fetch_sub(1, crate::sync::Ordering::AcqRel) - 1
     }
 }
 
@@ -136,6 +213,7 @@ impl WaitQueue {
     pub(crate) fn new() -> Self {
         Self {
             notified: NotifiedHint::new(),
+            in_flight: InFlight::new(),
             spin: SpinHint::new(),
             list: Mutex::new(WaitList::new()),
         }
@@ -154,6 +232,9 @@ impl WaitQueue {
     /// The caller must re-check its condition after this returns, before it
     /// goes to sleep.
     pub(crate) fn register(&self, key: &mut WaitKey, waker: &Waker, kind: Kind, flag: &impl Flag) {
+        // Cloned before the lock: a clone is foreign code too, and may
+        // re-enter the channel.
+        let waker = waker.clone();
         let replaced = {
             let mut list = self.list.lock();
             let was_idle = list.idle();
@@ -163,12 +244,15 @@ impl WaitQueue {
                     // Notified, found nothing: a `One` waiter keeps its
                     // place in line. `All` waiters get no turn to keep, and
                     // go to the back.
+                    if ticket.kind == Kind::One {
+                        self.in_flight.finished();
+                    }
                     let returning = (kind == Kind::One).then_some(ticket.age);
-                    key.0 = Some(list.queue(kind, waker.clone(), returning));
+                    key.0 = Some(list.queue(kind, waker, returning));
                     None
                 }
                 None => {
-                    key.0 = Some(list.queue(kind, waker.clone(), None));
+                    key.0 = Some(list.queue(kind, waker, None));
                     None
                 }
             };
@@ -243,8 +327,18 @@ impl WaitQueue {
 
     /// The owner of `key` got what it waited for (or gave up because the
     /// channel closed): frees its entry, if a notification has not already.
+    ///
+    /// If one has, the owner may not have needed it: a waiter's re-check can
+    /// take a message (slot) that came before its flag, and the notification
+    /// that then reached its entry was for a later one, which another waiter
+    /// queued behind it is waiting for. So a [`Kind::One`] owner wakes the
+    /// next waiter when more is left than the other woken waiters will take
+    /// ([`InFlight`]). Whether the wake was "for" what the owner took cannot
+    /// be told, nor does it matter.
+    ///
     /// Takes no lock when the owner never registered, or when the queue's
-    /// hint shows that the last notification freed its entry.
+    /// hint shows that a notification freed its entry and nothing is left
+    /// over for a waiter.
     #[inline]
     pub(crate) fn complete(&self, key: &mut WaitKey, flag: &impl Flag) {
         // Inlined checks, out-of-line work: most operations never register,
@@ -252,22 +346,71 @@ impl WaitQueue {
         if let Some(ticket) = key.0.take() {
             if !self.notified.names(ticket.serial) {
                 self.free(ticket, flag);
+            } else if ticket.kind == Kind::One && self.left_over(flag) {
+                self.pass_on(flag);
             }
         }
     }
 
+    /// For a woken `One` waiter that finishes: whether something is left
+    /// that no other woken waiter will take.
+    fn left_over(&self, flag: &impl Flag) -> bool {
+        let others = self.in_flight.finished();
+        flag.available() > others
+    }
+
     #[inline(never)]
     fn free(&self, ticket: Ticket, flag: &impl Flag) {
-        let waker = {
+        let (own, passed_on) = {
             let mut list = self.list.lock();
-            if !list.owns(ticket) {
-                return; // a notification freed it
+            if list.owns(ticket) {
+                let own = list.remove(ticket.index);
+                list.lower_flag_if_idle(flag);
+                (own, None)
+            } else if ticket.kind == Kind::One && self.left_over(flag) {
+                // A notification freed it: pass the wake on, as `complete`
+                // explains.
+                let next = self.take_first(&mut list);
+                list.lower_flag_if_idle(flag);
+                (None, next)
+            } else {
+                (None, None)
             }
-            let waker = list.remove(ticket.index);
-            list.lower_flag_if_idle(flag);
-            waker
         };
-        drop(waker);
+        drop(own);
+        self.wake_taken(passed_on);
+    }
+
+    /// Wakes the oldest [`Kind::One`] waiter, if any, for what a woken
+    /// waiter that did not need its wake left over.
+    #[inline(never)]
+    fn pass_on(&self, flag: &impl Flag) {
+        let next = {
+            let mut list = self.list.lock();
+            let next = self.take_first(&mut list);
+            list.lower_flag_if_idle(flag);
+            next
+        };
+        self.wake_taken(next);
+    }
+
+    /// Takes the oldest [`Kind::One`] waiter off the queue for a
+    /// notification, counting it [`InFlight`]. Under the lock.
+    fn take_first(&self, list: &mut WaitList) -> Option<(Waker, u64)> {
+        let first = list.pop_front(Kind::One);
+        if first.is_some() {
+            self.in_flight.woken();
+        }
+        first
+    }
+
+    /// Wakes a waiter that a notification took off the queue (after the
+    /// lock is released), recording its serial for its `complete`.
+    fn wake_taken(&self, taken: Option<(Waker, u64)>) {
+        if let Some((waker, serial)) = taken {
+            self.notified.record(serial);
+            waker.wake();
+        }
     }
 
     /// The owner of `key` stops waiting without using what it waited for
@@ -292,7 +435,8 @@ impl WaitQueue {
             } else if ticket.kind == Kind::One {
                 // Notified: the message or slot it was woken for is there
                 // for the next waiter.
-                (None, list.pop_front(Kind::One))
+                self.in_flight.finished();
+                (None, self.take_first(&mut list))
             } else {
                 (None, None)
             };
@@ -300,10 +444,7 @@ impl WaitQueue {
             (own, forwarded)
         };
         drop(own);
-        if let Some((waker, serial)) = forwarded {
-            self.notified.record(serial);
-            waker.wake();
-        }
+        self.wake_taken(forwarded);
     }
 
     /// Wakes up to `count` [`Kind::One`] waiters, oldest first, and every
@@ -324,7 +465,7 @@ impl WaitQueue {
             let single = {
                 let mut list = self.list.lock();
                 if list.waiting(Kind::All) == 0 {
-                    let first = list.pop_front(Kind::One);
+                    let first = self.take_first(&mut list);
                     list.settle_flag(flag, first.is_some());
                     Some(first)
                 } else {
@@ -332,10 +473,7 @@ impl WaitQueue {
                 }
             };
             if let Some(first) = single {
-                if let Some((waker, serial)) = first {
-                    self.notified.record(serial);
-                    waker.wake();
-                }
+                self.wake_taken(first);
                 return;
             }
         }
@@ -380,7 +518,11 @@ impl WaitQueue {
                         break;
                     };
                     left[kind as usize] -= 1;
-                    if let Some((waker, _)) = list.pop_front(kind) {
+                    let next = match kind {
+                        Kind::One => self.take_first(&mut list),
+                        Kind::All => list.pop_front(kind),
+                    };
+                    if let Some((waker, _)) = next {
                         batch[taken] = Some(waker);
                         taken += 1;
                     }

@@ -524,6 +524,139 @@ fn flag_lowered_by_a_needless_wake_still_guards_later_waiters() {
     });
 }
 
+/// Polls `future` once with a waker that records its wake. A future left
+/// pending is leaked, not dropped: its drop would pass on a wake it
+/// received and so hide one that was lost. Returns what the poll gave
+/// (`None`: pending) and the wake record.
+fn poll_once_leaking<F: Future>(future: F) -> (Option<F::Output>, StdArc<Flag>) {
+    let (woke, waker) = flag();
+    let mut future = Box::pin(future);
+    match future.as_mut().poll(&mut Context::from_waker(&waker)) {
+        Poll::Ready(output) => (Some(output), woke),
+        Poll::Pending => {
+            std::mem::forget(future);
+            (None, woke)
+        }
+    }
+}
+
+/// A receiver waiting once on its own thread (with `recv`, or `recv_many`
+/// for one message), as [`poll_once_leaking`].
+fn receive_once(
+    rx: Receiver<i32>,
+    many: bool,
+) -> thread::JoinHandle<(Option<Option<i32>>, StdArc<Flag>)> {
+    thread::spawn(move || {
+        if many {
+            let mut batch = Vec::new();
+            let (done, woke) = poll_once_leaking(rx.recv_many(&mut batch, 1));
+            (done.map(|_| batch.pop()), woke)
+        } else {
+            poll_once_leaking(rx.recv())
+        }
+    })
+}
+
+/// A sender waiting once on its own thread, as [`poll_once_leaking`].
+fn send_once(
+    tx: Sender<i32>,
+    value: i32,
+) -> thread::JoinHandle<(Option<Result<(), SendError<i32>>>, StdArc<Flag>)> {
+    thread::spawn(move || poll_once_leaking(tx.send(value)))
+}
+
+/// Of the waiters left pending, how many were woken, and how many there are.
+fn pending_and_woken<O>(waiters: &[(Option<O>, StdArc<Flag>)]) -> (usize, usize) {
+    let pending: Vec<_> = waiters.iter().filter(|(done, _)| done.is_none()).collect();
+    let woken = pending.iter().filter(|(_, flag)| woken(flag)).count();
+    (pending.len(), woken)
+}
+
+/// Two receivers wait on the same queue while two messages arrive, the
+/// second receiver and second sender starting once the first message is
+/// in (so at most one thread spins on an unpublished slot, and the model
+/// stays finite). The interleaving this is for: R1 fails its first
+/// attempt; M_a is pushed while the flag is still down (no wake); R1
+/// registers and its re-check takes M_a; before R1 finishes, R2 registers
+/// behind it and M_b's push wakes the oldest entry, R1's. R1 did not need
+/// that wake: it must pass it on, or R2 sleeps with M_b buffered. Every
+/// pending receiver must have been woken while a message is left for it.
+fn two_receivers_two_messages(prepare: fn(&Receiver<i32>, &Sender<i32>), many: bool) {
+    model(move || {
+        let (tx, rx) = channel::<i32>(2);
+        let keep = tx.clone(); // a spare sender: no close wakes everyone
+        prepare(&rx, &keep);
+        let first = receive_once(rx.clone(), many);
+        let sender = tx.clone();
+        thread::spawn(move || sender.try_send(1).unwrap())
+            .join()
+            .unwrap();
+        let second = receive_once(rx.clone(), false);
+        thread::spawn(move || tx.try_send(2).unwrap())
+            .join()
+            .unwrap();
+        let receivers = [first.join().unwrap(), second.join().unwrap()];
+        let (pending, woken) = pending_and_woken(&receivers);
+        let left = rx.len();
+        assert!(
+            woken >= left.min(pending),
+            "lost wake-up: {pending} receiver(s) pending, {woken} woken, {left} message(s) buffered"
+        );
+        drop(keep);
+    });
+}
+
+#[test]
+fn a_wake_spent_on_a_receiver_that_took_another_message_is_passed_on() {
+    two_receivers_two_messages(|_, _| {}, false);
+}
+
+#[test]
+fn a_wake_spent_on_a_recv_many_that_took_another_message_is_passed_on() {
+    two_receivers_two_messages(|_, _| {}, true);
+}
+
+/// As above, with the receivers' flag left up by an earlier wait (as the
+/// flag policy allows), so R1 registers without raising it.
+#[test]
+fn a_wake_spent_under_a_flag_left_up_is_passed_on() {
+    two_receivers_two_messages(|rx, tx| wait_for_and_take(rx, tx, 0), false);
+}
+
+/// The mirror image: two senders wait for room in a full channel of one
+/// slot while two receives free it, the second sender and second receive
+/// starting once the first slot is free. S1 fails its first attempt; the
+/// slot is freed while the senders' flag is down; S1 registers and its
+/// re-check fills it; S2 registers behind S1, and the receive that frees
+/// the slot again wakes S1's entry. S1 must pass that wake on.
+#[test]
+fn a_wake_spent_on_a_sender_that_took_another_slot_is_passed_on() {
+    model(|| {
+        let (tx, rx) = channel::<i32>(1);
+        tx.try_send(0).unwrap();
+        let keep = rx.clone(); // a spare receiver: no close wakes everyone
+        let first = send_once(tx.clone(), 1);
+        let receiver = rx.clone();
+        thread::spawn(move || assert_eq!(receiver.try_recv(), Ok(0)))
+            .join()
+            .unwrap();
+        let second = send_once(tx.clone(), 2);
+        thread::spawn(move || {
+            let _ = rx.try_recv();
+        })
+        .join()
+        .unwrap();
+        let senders = [first.join().unwrap(), second.join().unwrap()];
+        let (pending, woken) = pending_and_woken(&senders);
+        let free = keep.capacity() - keep.len();
+        assert!(
+            woken >= free.min(pending),
+            "lost wake-up: {pending} sender(s) pending, {woken} woken, {free} slot(s) free"
+        );
+        drop(tx);
+    });
+}
+
 /// `drained()` on an open channel first waits for the close, then for the
 /// last message to be taken: another thread closes and receives while it
 /// goes from one wait to the other, and no wake-up is lost on the way (a

@@ -507,6 +507,41 @@ impl<T> RingBuffer<T> {
         }
     }
 
+    /// Whether the flag set by
+    /// [`set_consumers_waiting`](Self::set_consumers_waiting) is up.
+    ///
+    /// A `Relaxed` read: it returns the flag as of the latest change this
+    /// thread is ordered after (or a later one), which is what a caller that
+    /// synchronized with a flag-setter through its own lock or atomic needs.
+    ///
+    /// ```
+    /// use ringbuf_core::RingBuffer;
+    ///
+    /// let ring = RingBuffer::<u8>::new(2);
+    /// assert!(!ring.consumers_waiting());
+    /// ring.set_consumers_waiting(true);
+    /// assert!(ring.consumers_waiting());
+    /// ```
+    pub fn consumers_waiting(&self) -> bool {
+        self.tail.load(Ordering::Relaxed) & self.wait_bit != 0
+    }
+
+    /// Whether the flag set by
+    /// [`set_producers_waiting`](Self::set_producers_waiting) is up; read
+    /// like [`consumers_waiting`](Self::consumers_waiting).
+    ///
+    /// ```
+    /// use ringbuf_core::RingBuffer;
+    ///
+    /// let ring = RingBuffer::<u8>::new(2);
+    /// assert!(!ring.producers_waiting());
+    /// ring.set_producers_waiting(true);
+    /// assert!(ring.producers_waiting());
+    /// ```
+    pub fn producers_waiting(&self) -> bool {
+        self.head.load(Ordering::Relaxed) & self.wait_bit != 0
+    }
+
     /// Closes the buffer: every later push fails with [`PushError::Closed`];
     /// values already stored can still be popped. Returns `true` if this call
     /// closed it, `false` if it was closed already.

@@ -191,13 +191,13 @@ impl WaitList {
     }
 
     /// Makes `waker` the one to wake for the queued entry `index`, unless
-    /// the current one would wake the same task; returns a replaced waker
-    /// (to drop outside the lock).
-    pub(super) fn refresh(&mut self, index: usize, waker: &Waker) -> Option<Waker> {
+    /// the current one would wake the same task; returns the waker not kept
+    /// (the replaced one, or `waker` itself), to drop outside the lock.
+    pub(super) fn refresh(&mut self, index: usize, waker: Waker) -> Option<Waker> {
         let entry = &mut self.entries[index];
         match &entry.waker {
-            Some(current) if current.will_wake(waker) => None,
-            _ => entry.waker.replace(waker.clone()),
+            Some(current) if current.will_wake(&waker) => Some(waker),
+            _ => entry.waker.replace(waker),
         }
     }
 

@@ -25,13 +25,131 @@ fn waiting(queue: &WaitQueue) -> usize {
     list.waiting(Kind::One) + list.waiting(Kind::All)
 }
 
-/// A flag that records every change.
+/// A flag that records every change, and says a message (slot) is left
+/// for waiters when told so.
 #[derive(Default)]
-struct Recorder(std::cell::RefCell<Vec<bool>>);
+struct Recorder(std::cell::RefCell<Vec<bool>>, std::cell::Cell<usize>);
 impl Flag for Recorder {
     fn set(&self, waiting: bool) {
         self.0.borrow_mut().push(waiting);
     }
+
+    fn available(&self) -> usize {
+        self.1.get()
+    }
+}
+
+/// Three `One` waiters queued in order.
+fn three_waiting(queue: &WaitQueue, flag: &Recorder) -> [(WaitKey, StdArc<Counter>); 3] {
+    [(); 3].map(|()| {
+        let (count, waker) = counter();
+        let mut key = WaitKey::default();
+        queue.register(&mut key, &waker, Kind::One, flag);
+        (key, count)
+    })
+}
+
+#[test]
+fn notified_waiter_that_did_not_need_the_wake_passes_it_on_while_something_is_left() {
+    let queue = WaitQueue::new();
+    let flag = Recorder::default();
+    let [(mut a, a_wakes), (_b, b_wakes), (_c, c_wakes)] = three_waiting(&queue, &flag);
+    queue.notify(1, &flag);
+    assert_eq!(wakes(&a_wakes), 1);
+    // `a` took something else in its re-check; what the wake was for is
+    // still there: the next waiter gets the wake.
+    flag.1.set(1);
+    queue.complete(&mut a, &flag);
+    assert_eq!((wakes(&b_wakes), wakes(&c_wakes)), (1, 0));
+    assert_eq!(waiting(&queue), 1);
+}
+
+#[test]
+fn notified_waiter_keeps_the_wake_when_nothing_is_left() {
+    let queue = WaitQueue::new();
+    let flag = Recorder::default();
+    let [(mut a, _), (_b, b_wakes), _c] = three_waiting(&queue, &flag);
+    queue.notify(1, &flag);
+    flag.1.set(0);
+    queue.complete(&mut a, &flag);
+    assert_eq!(wakes(&b_wakes), 0, "nothing left to wake for");
+    assert_eq!(waiting(&queue), 2);
+}
+
+#[test]
+fn notified_waiter_passes_the_wake_on_from_the_locked_path_too() {
+    // A later notification overwrote the hint, so `a` finds out under the
+    // lock that its entry was freed, and passes the wake on from there.
+    let queue = WaitQueue::new();
+    let flag = Recorder::default();
+    let [(mut a, _), (_b, b_wakes), (_c, c_wakes)] = three_waiting(&queue, &flag);
+    queue.notify(1, &flag);
+    queue.notify(1, &flag);
+    assert_eq!(wakes(&b_wakes), 1);
+    // `b` is still on its way to its message: one left over is for it.
+    flag.1.set(1);
+    queue.complete(&mut a, &flag);
+    assert_eq!(wakes(&c_wakes), 0, "b will take the one left");
+    // Two left over: one more than `b` will take.
+    let (_, waker) = counter();
+    queue.register(&mut a, &waker, Kind::One, &flag);
+    queue.notify(1, &flag); // takes `c`: the hint no longer names `a`...
+    queue.notify(1, &flag); // ...nor `c`
+    flag.1.set(3);
+    queue.complete(&mut a, &flag);
+    assert_eq!(waiting(&queue), 0);
+}
+
+#[test]
+fn of_several_woken_waiters_only_what_they_leave_over_is_passed_on() {
+    // Three waiters woken for three slots, none of which needed the wake:
+    // as each finishes, the others still to come account for what is left,
+    // so no fourth waiter is woken for nothing.
+    let queue = WaitQueue::new();
+    let flag = Recorder::default();
+    let [(mut a, _), (mut b, _), (mut c, _)] = three_waiting(&queue, &flag);
+    let (d_wakes, d_waker) = counter();
+    let mut d = WaitKey::default();
+    queue.register(&mut d, &d_waker, Kind::One, &flag);
+    queue.notify(3, &flag);
+    for (key, left) in [(&mut a, 2), (&mut b, 1), (&mut c, 0)] {
+        flag.1.set(left);
+        queue.complete(key, &flag);
+    }
+    assert_eq!(wakes(&d_wakes), 0, "one wake per slot");
+
+    // Two woken, and one slot more than they take: the last of them to
+    // finish passes it on.
+    let queue = WaitQueue::new();
+    let [(mut a, _), (mut b, _), (_c, c_wakes)] = three_waiting(&queue, &flag);
+    queue.notify(2, &flag);
+    flag.1.set(1);
+    queue.complete(&mut a, &flag);
+    assert_eq!(wakes(&c_wakes), 0, "b may still take it");
+    queue.complete(&mut b, &flag);
+    assert_eq!(wakes(&c_wakes), 1);
+}
+
+#[test]
+fn all_kind_waiters_pass_nothing_on() {
+    let queue = WaitQueue::new();
+    let flag = Recorder::default();
+    let (_, waker) = counter();
+    let mut all = WaitKey::default();
+    queue.register(&mut all, &waker, Kind::All, &flag);
+    let (one_wakes, one_waker) = counter();
+    let mut one = WaitKey::default();
+    queue.register(&mut one, &one_waker, Kind::One, &flag);
+    queue.notify_all(&flag).unwrap();
+    queue.register(&mut one, &one_waker, Kind::One, &flag);
+    assert_eq!(wakes(&one_wakes), 1);
+    flag.1.set(1);
+    queue.complete(&mut all, &flag);
+    assert_eq!(
+        wakes(&one_wakes),
+        1,
+        "an `All` wake is not a turn to pass on"
+    );
 }
 
 #[test]
