@@ -276,7 +276,7 @@ impl<T> Receiver<T> {
 }
 
 #[cfg(feature = "std")]
-mod blocking {
+mod timeouts {
     use std::time::{Duration, Instant};
 
     use crate::blocking::{block_on, block_on_until, check_may_block, Elapsed};
