@@ -4,7 +4,8 @@
 //! cargo xtask ci            every check below, in order, each timed
 //! cargo xtask fmt           cargo fmt --check
 //! cargo xtask clippy        clippy on every target, warnings denied
-//! cargo xtask test          the workspace's tests and doctests
+//! cargo xtask test          the workspace's tests and doctests, and chan-async's
+//!                           `tokio` feature test
 //! cargo xtask doc           rustdoc with warnings denied
 //! cargo xtask miri          the unit tests of ringbuf-core and chan-async under Miri (nightly)
 //! cargo xtask loom          the loom models (--cfg chan_loom, bounded preemptions)
@@ -85,7 +86,18 @@ fn clippy() -> Step {
 }
 
 fn test() -> Step {
-    Step::new("test", "tests failed").command(cargo(&["test", "--workspace"]))
+    Step::new("test", "tests failed")
+        .command(cargo(&["test", "--workspace"]))
+        // The optional check for blocking calls from async code.
+        .command(cargo(&[
+            "test",
+            "-p",
+            "chan-async",
+            "--features",
+            "tokio",
+            "--test",
+            "blocking_in_async",
+        ]))
 }
 
 fn doc() -> Step {

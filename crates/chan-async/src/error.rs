@@ -151,6 +151,30 @@ pub enum TryRecvError {
     Closed,
 }
 
+impl TryRecvError {
+    /// `true` for [`TryRecvError::Empty`]: nothing now, but the channel is
+    /// open.
+    ///
+    /// ```
+    /// let (_tx, rx) = chan_async::channel::<u8>(1);
+    /// assert!(rx.try_recv().unwrap_err().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Self::Empty)
+    }
+
+    /// `true` for [`TryRecvError::Closed`]: closed and drained.
+    ///
+    /// ```
+    /// let (tx, rx) = chan_async::channel::<u8>(1);
+    /// drop(tx);
+    /// assert!(rx.try_recv().unwrap_err().is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Self::Closed)
+    }
+}
+
 impl fmt::Display for TryRecvError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -162,3 +186,155 @@ impl fmt::Display for TryRecvError {
 
 #[cfg(feature = "std")]
 impl std::error::Error for TryRecvError {}
+
+/// Why a send with a deadline ([`Sender::send_until`](crate::Sender::send_until),
+/// `send_timeout`, `send_deadline`) did not send; the message is returned
+/// either way.
+///
+/// ```
+/// use std::time::Duration;
+/// use chan_async::SendTimeoutError;
+///
+/// let (tx, rx) = chan_async::channel(1);
+/// tx.try_send(1).unwrap();
+/// let full = tx.send_timeout(2, Duration::from_millis(1));
+/// assert_eq!(full, Err(SendTimeoutError::Timeout(2)));
+/// drop(rx);
+/// let closed = tx.send_timeout(3, Duration::from_millis(1));
+/// assert_eq!(closed, Err(SendTimeoutError::Closed(3)));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum SendTimeoutError<T> {
+    /// The deadline passed while the channel was full; the send may succeed
+    /// later.
+    Timeout(T),
+    /// The channel is closed; no send will ever succeed.
+    Closed(T),
+}
+
+impl<T> SendTimeoutError<T> {
+    /// Returns the message that was not sent.
+    ///
+    /// ```
+    /// use chan_async::SendTimeoutError;
+    ///
+    /// assert_eq!(SendTimeoutError::Timeout(5).into_inner(), 5);
+    /// assert_eq!(SendTimeoutError::Closed(6).into_inner(), 6);
+    /// ```
+    pub fn into_inner(self) -> T {
+        match self {
+            Self::Timeout(value) | Self::Closed(value) => value,
+        }
+    }
+
+    /// `true` for [`SendTimeoutError::Timeout`].
+    ///
+    /// ```
+    /// use chan_async::SendTimeoutError;
+    ///
+    /// assert!(SendTimeoutError::Timeout(()).is_timeout());
+    /// assert!(!SendTimeoutError::Closed(()).is_timeout());
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Timeout(_))
+    }
+
+    /// `true` for [`SendTimeoutError::Closed`].
+    ///
+    /// ```
+    /// use chan_async::SendTimeoutError;
+    ///
+    /// assert!(SendTimeoutError::Closed(()).is_closed());
+    /// assert!(!SendTimeoutError::Timeout(()).is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Self::Closed(_))
+    }
+}
+
+impl<T> fmt::Debug for SendTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Timeout(_) => f.write_str("Timeout(..)"),
+            Self::Closed(_) => f.write_str("Closed(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for SendTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Timeout(_) => f.write_str("timed out sending on a full channel"),
+            Self::Closed(_) => f.write_str("sending on a closed channel"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T> std::error::Error for SendTimeoutError<T> {}
+
+impl<T> From<SendError<T>> for SendTimeoutError<T> {
+    fn from(SendError(value): SendError<T>) -> Self {
+        Self::Closed(value)
+    }
+}
+
+/// Why a receive with a deadline ([`Receiver::recv_until`](crate::Receiver::recv_until),
+/// `recv_timeout`, `recv_deadline`) returned no message. No message is
+/// lost when the deadline wins: it stays for the next receive.
+///
+/// ```
+/// use std::time::Duration;
+/// use chan_async::RecvTimeoutError;
+///
+/// let (tx, rx) = chan_async::channel::<u8>(1);
+/// assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::Timeout));
+/// drop(tx);
+/// assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::Closed));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RecvTimeoutError {
+    /// The deadline passed with the channel open and empty; a message may
+    /// arrive later.
+    Timeout,
+    /// The channel is closed and drained: no message will ever arrive.
+    Closed,
+}
+
+impl RecvTimeoutError {
+    /// `true` for [`RecvTimeoutError::Timeout`].
+    ///
+    /// ```
+    /// use chan_async::RecvTimeoutError;
+    ///
+    /// assert!(RecvTimeoutError::Timeout.is_timeout());
+    /// assert!(!RecvTimeoutError::Closed.is_timeout());
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Timeout)
+    }
+
+    /// `true` for [`RecvTimeoutError::Closed`].
+    ///
+    /// ```
+    /// use chan_async::RecvTimeoutError;
+    ///
+    /// assert!(RecvTimeoutError::Closed.is_closed());
+    /// assert!(!RecvTimeoutError::Timeout.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Self::Closed)
+    }
+}
+
+impl fmt::Display for RecvTimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Timeout => f.write_str("timed out receiving on an empty channel"),
+            Self::Closed => f.write_str("receiving on a closed and drained channel"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for RecvTimeoutError {}

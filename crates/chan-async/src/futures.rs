@@ -9,6 +9,7 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
+use futures_core::future::FusedFuture;
 use pin_project_lite::pin_project;
 
 use crate::chan::{Chan, CloseEvent, RecvFlag, SendFlag};
@@ -52,6 +53,15 @@ impl<'a, T> Send<'a, T> {
             value: Some(value),
         }
     }
+
+    /// Gives up on the send: leaves the senders' queue (passing on a wake
+    /// it received and did not use) and returns the message, unless it was
+    /// already sent or handed back.
+    pub(crate) fn cancel(self) -> Option<T> {
+        let Self { waiter, value, .. } = self;
+        drop(waiter);
+        value
+    }
 }
 
 impl<T> Future for Send<'_, T> {
@@ -76,6 +86,25 @@ impl<T> Future for Send<'_, T> {
     }
 }
 
+/// Terminated once it has returned `Ready`, that is once the message is sent
+/// or handed back (it must not be polled again).
+///
+/// ```
+/// use futures_core::future::FusedFuture;
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let (tx, _rx) = chan_async::channel(1);
+/// let mut send = tx.send(1);
+/// assert!(!send.is_terminated());
+/// (&mut send).await.unwrap();
+/// assert!(send.is_terminated());
+/// # });
+/// ```
+impl<T> FusedFuture for Send<'_, T> {
+    fn is_terminated(&self) -> bool {
+        self.value.is_none()
+    }
+}
+
 impl<T> fmt::Debug for Send<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Send")
@@ -94,6 +123,10 @@ pin_project! {
     /// to the next waiting receiver. Polled again after it returned a
     /// message, it receives the next one.
     ///
+    /// As a [`FusedFuture`] it is terminated while its last poll returned
+    /// `Ready`: a `select!` loop skips it from then on, while code that
+    /// polls it again receives the next message.
+    ///
     /// ```
     /// use std::time::Duration;
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -110,6 +143,8 @@ pin_project! {
     pub struct Recv<'a, T> {
         waiter: Waiter<'a, RecvFlag<'a, T>>,
         chan: &'a Chan<T>,
+        // Whether the last poll returned `Ready`.
+        done: bool,
     }
 }
 
@@ -118,6 +153,7 @@ impl<'a, T> Recv<'a, T> {
         Self {
             waiter: Waiter::new(&chan.recv_waiters, Kind::One, chan.recv_flag()),
             chan,
+            done: false,
         }
     }
 }
@@ -128,7 +164,31 @@ impl<T> Future for Recv<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.project();
         let chan = *this.chan;
-        this.waiter.poll(cx, || recv_attempt(chan))
+        let poll = this.waiter.poll(cx, || recv_attempt(chan));
+        *this.done = poll.is_ready();
+        poll
+    }
+}
+
+/// Terminated while its last poll returned `Ready` (a message, or `None`
+/// for a closed and drained channel). Polling it again is allowed and
+/// receives the next message; it is then no longer terminated until that
+/// poll completes.
+///
+/// ```
+/// use futures_core::future::FusedFuture;
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let (tx, rx) = chan_async::channel(2);
+/// tx.send(1).await.unwrap();
+/// let mut recv = rx.recv();
+/// assert!(!recv.is_terminated());
+/// assert_eq!((&mut recv).await, Some(1));
+/// assert!(recv.is_terminated());
+/// # });
+/// ```
+impl<T> FusedFuture for Recv<'_, T> {
+    fn is_terminated(&self) -> bool {
+        self.done
     }
 }
 
@@ -155,7 +215,8 @@ pin_project! {
     ///
     /// Cancel-safe like [`Recv`]: messages are moved only in the poll that
     /// returns their count. Polled again after that, it receives another
-    /// batch into the same vector.
+    /// batch into the same vector. As a [`FusedFuture`] it is terminated
+    /// while its last poll returned `Ready`, as [`Recv`] is.
     ///
     /// ```
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -173,6 +234,8 @@ pin_project! {
         chan: &'a Chan<T>,
         buf: &'a mut Vec<T>,
         limit: usize,
+        // Whether the last poll returned `Ready`.
+        done: bool,
     }
 }
 
@@ -183,6 +246,7 @@ impl<'a, T> RecvMany<'a, T> {
             chan,
             buf,
             limit,
+            done: false,
         }
     }
 }
@@ -193,15 +257,40 @@ impl<T> Future for RecvMany<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
         let this = self.project();
         if *this.limit == 0 {
+            *this.done = true;
             return Poll::Ready(0);
         }
         let (chan, buf, limit) = (*this.chan, &mut **this.buf, *this.limit);
-        this.waiter
+        let poll = this
+            .waiter
             .poll(cx, || match chan.try_recv_many(buf, limit) {
                 Ok(moved) => Some(moved),
                 Err(TryRecvError::Closed) => Some(0),
                 Err(TryRecvError::Empty) => None,
-            })
+            });
+        *this.done = poll.is_ready();
+        poll
+    }
+}
+
+/// Terminated while its last poll returned `Ready`; polling it again
+/// receives another batch, as for [`Recv`].
+///
+/// ```
+/// use futures_core::future::FusedFuture;
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let (tx, rx) = chan_async::channel(2);
+/// tx.send(1).await.unwrap();
+/// let mut buf = Vec::new();
+/// let mut batch = rx.recv_many(&mut buf, 2);
+/// assert!(!batch.is_terminated());
+/// assert_eq!((&mut batch).await, 1);
+/// assert!(batch.is_terminated());
+/// # });
+/// ```
+impl<T> FusedFuture for RecvMany<'_, T> {
+    fn is_terminated(&self) -> bool {
+        self.done
     }
 }
 

@@ -56,6 +56,53 @@
 //!   grown to the peak number of waiters, and no lock for a send or receive
 //!   that does not need to wait or wake anyone.
 //!
+//! # Timeouts and cancellation
+//!
+//! Every future of the crate can be dropped at any point; what that does:
+//!
+//! - [`Recv`], [`RecvMany`] and [`RecvUntil`] are cancel-safe: a message
+//!   leaves the channel only in the poll that returns it, so dropping them
+//!   (to a `select!`, a timeout) never loses a message, and a wake they
+//!   were given passes to the next waiting receiver.
+//! - A dropped [`Send`] drops its message unsent (never half-sent) and
+//!   passes on the wake for a free slot it did not use. To wait with a
+//!   limit and keep the message, use [`Sender::send_until`] with any future
+//!   as the deadline: when the deadline wins, the message comes back in
+//!   [`SendTimeoutError::Timeout`].
+//! - [`Closed`] and [`Drained`] only wait for a condition; dropping them
+//!   changes nothing.
+//!
+//! ```
+//! use std::time::Duration;
+//! use chan_async::SendTimeoutError;
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let (tx, rx) = chan_async::channel(1);
+//! tx.send(1).await.unwrap();
+//! let timer = tokio::time::sleep(Duration::from_millis(5));
+//! match tx.send_until(2, timer).await {
+//!     Err(SendTimeoutError::Timeout(two)) => assert_eq!(two, 2), // kept
+//!     other => panic!("unexpected {other:?}"),
+//! }
+//! assert_eq!(rx.recv().await, Some(1));
+//! # });
+//! ```
+//!
+//! Threads get the same with [`Sender::send_timeout`] /
+//! [`Sender::send_deadline`] and [`Receiver::recv_timeout`] /
+//! [`Receiver::recv_deadline`]: they return `Timeout` only once the
+//! deadline has passed, never before, and leave no entry behind in the
+//! waiter queues.
+//!
+//! # Blocking calls and async code
+//!
+//! The blocking methods (`send_blocking`, `recv_blocking`, the timeouts,
+//! the [`Iter`] iterators) park the calling thread. Called from async code,
+//! they park a thread of the executor: the tasks it would run stall, and if
+//! the message or slot waited for must come from one of them, the call
+//! never returns. Use the async methods there. With the `tokio` feature,
+//! debug builds detect the mistake on tokio runtimes and panic with the
+//! name of the async method to use.
+//!
 //! # Panicking wakers and messages
 //!
 //! A waker or a message's `Drop` that panics does not corrupt the channel:
@@ -71,13 +118,21 @@
 //! # Features
 //!
 //! - `std` (default): the blocking bridges [`Sender::send_blocking`] and
-//!   [`Receiver::recv_blocking`], and `std::error::Error` for the errors.
+//!   [`Receiver::recv_blocking`], the timeouts, the blocking iterators
+//!   [`Iter`] and [`IntoIter`], and `std::error::Error` for the errors.
+//! - `tokio` (off by default): in debug builds, every blocking call checks
+//!   that it is not made from async code running on a tokio runtime, and
+//!   panics if it is. Blocking in `spawn_blocking` or under a
+//!   `Runtime::enter` guard is allowed. Adds a dependency on tokio (`rt`,
+//!   `sync`); release builds make no check.
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
 
 mod chan;
+mod deadline;
 mod error;
 mod futures;
+mod iter;
 mod queries;
 mod receiver;
 mod sender;
@@ -92,8 +147,12 @@ mod blocking;
 #[cfg(all(test, feature = "std", not(chan_loom)))]
 mod tests;
 
-pub use error::{SendError, TryRecvError, TrySendError};
+pub use deadline::{RecvUntil, SendUntil};
+pub use error::{RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
 pub use futures::{Closed, Drained, Recv, RecvMany, Send};
+pub use iter::TryIter;
+#[cfg(feature = "std")]
+pub use iter::{IntoIter, Iter};
 pub use receiver::Receiver;
 pub use sender::Sender;
 pub use state::ChannelState;
@@ -132,4 +191,12 @@ fn _assert_auto_traits() {
     send::<RecvMany<'static, NotSync>>();
     send::<Closed<'static>>();
     send::<Drained<'static, NotSync>>();
+    send::<SendUntil<'static, NotSync, core::future::Pending<()>>>();
+    send::<RecvUntil<'static, NotSync, core::future::Pending<()>>>();
+    send_sync::<TryIter<'static, NotSync>>();
+    #[cfg(feature = "std")]
+    {
+        send_sync::<Iter<'static, NotSync>>();
+        send_sync::<IntoIter<NotSync>>();
+    }
 }

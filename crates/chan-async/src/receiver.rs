@@ -88,7 +88,15 @@ impl<T> Receiver<T> {
     /// empty; `None` once it is closed and drained.
     ///
     /// For synchronous code; it waits in the same queue as async receivers.
-    /// Do not call it from an async task: it would block the executor.
+    ///
+    /// # Deadlocks and panics
+    ///
+    /// Do not call it from async code: it parks the executor's thread, and
+    /// if the send it waits for must run on that thread, it never returns.
+    /// Use [`recv`](Receiver::recv)`().await` there. With the `tokio`
+    /// feature, debug builds panic instead when it is called from a task
+    /// (or a `block_on`) on a tokio runtime; inside `spawn_blocking` it is
+    /// fine.
     ///
     /// ```
     /// let (tx, rx) = chan_async::channel(1);
@@ -98,6 +106,7 @@ impl<T> Receiver<T> {
     /// ```
     #[cfg(feature = "std")]
     pub fn recv_blocking(&self) -> Option<T> {
+        crate::blocking::check_may_block("recv_blocking", "recv().await");
         crate::blocking::block_on(self.recv())
     }
 

@@ -85,11 +85,19 @@ impl<T> Sender<T> {
     /// Sends `value`, blocking the thread while the channel is full.
     ///
     /// For synchronous code; it waits in the same queue as async senders.
-    /// Do not call it from an async task: it would block the executor.
     ///
     /// # Errors
     ///
     /// `SendError(value)` if the channel is closed or closes while waiting.
+    ///
+    /// # Deadlocks and panics
+    ///
+    /// Do not call it from async code: it parks the executor's thread, and
+    /// if the receive that would make room must run on that thread, it
+    /// never returns. Use [`send`](Sender::send)`(value).await` there. With
+    /// the `tokio` feature, debug builds panic instead when it is called
+    /// from a task (or a `block_on`) on a tokio runtime; inside
+    /// `spawn_blocking` it is fine.
     ///
     /// ```
     /// let (tx, rx) = chan_async::channel(1);
@@ -104,6 +112,7 @@ impl<T> Sender<T> {
     /// ```
     #[cfg(feature = "std")]
     pub fn send_blocking(&self, value: T) -> Result<(), SendError<T>> {
+        crate::blocking::check_may_block("send_blocking", "send(value).await");
         crate::blocking::block_on(self.send(value))
     }
 

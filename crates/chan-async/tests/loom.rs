@@ -692,3 +692,63 @@ fn drained_resolves_when_the_last_receiver_drops() {
         dropper.join().unwrap();
     });
 }
+
+/// A deadline that passes between a receiver's first and second poll.
+struct SecondPoll(bool);
+
+impl Future for SecondPoll {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            Poll::Pending
+        }
+    }
+}
+
+/// `recv_until` whose deadline passes while a send completes: either it
+/// returns the message, or it times out and the message is still there,
+/// for the next waiting receiver, which must have been woken (by the send,
+/// or by the timed-out receive passing the wake on).
+#[test]
+fn recv_until_timing_out_as_a_send_completes_loses_nothing() {
+    model(|| {
+        let (tx, rx) = channel(1);
+        let keep = tx.clone(); // so the sender's drop does not close
+        let rx2 = rx.clone();
+        let (_, first_waker) = flag();
+        let (second_flag, second_waker) = flag();
+        let mut first = pin!(rx.recv_until(SecondPoll(false)));
+        let mut second = pin!(rx2.recv());
+        assert!(first
+            .as_mut()
+            .poll(&mut Context::from_waker(&first_waker))
+            .is_pending());
+        assert!(second
+            .as_mut()
+            .poll(&mut Context::from_waker(&second_waker))
+            .is_pending());
+
+        let sender = thread::spawn(move || tx.try_send(7).unwrap());
+        // The deadline has passed: this poll tries the receive once more,
+        // racing with the send, then gives up.
+        let outcome = first.as_mut().poll(&mut Context::from_waker(&first_waker));
+        sender.join().unwrap();
+
+        match outcome {
+            Poll::Ready(Ok(7)) => assert_eq!(rx.try_recv(), Err(TryRecvError::Empty)),
+            Poll::Ready(Err(chan_async::RecvTimeoutError::Timeout)) => {
+                assert!(woken(&second_flag), "the message's wake was lost");
+                let poll = second
+                    .as_mut()
+                    .poll(&mut Context::from_waker(&second_waker));
+                assert_eq!(poll, Poll::Ready(Some(7)));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        drop(keep);
+    });
+}

@@ -33,8 +33,8 @@
 //!
 //! | state | a [`Sender`] can | a [`Receiver`] can |
 //! |---|---|---|
-//! | [`Open`] | `send`, `try_send`, `clone`, `close` | `recv`, `try_recv`, `clone`, `close` |
-//! | [`Closing`] | `drained` (wait until everything accepted is consumed) | `recv`, `try_recv`, `drain`, `finish` |
+//! | [`Open`] | `send`, `try_send`, `send_until`, `send_timeout`, `send_deadline`, `clone`, `close` | `recv`, `try_recv`, `recv_until`, `recv_timeout`, `recv_deadline`, `iter`, `try_iter`, `clone`, `close` |
+//! | [`Closing`] | `drained` (wait until everything accepted is consumed) | `recv`, `try_recv`, `recv_until`, `recv_timeout`, `recv_deadline`, `iter`, `try_iter`, `drain`, `finish` |
 //! | [`Closed`] | queries only | queries only |
 //!
 //! Every handle, in every state, answers `state()`, `len()` and `capacity()`
@@ -107,6 +107,45 @@
 //! }
 //! ```
 //!
+//! The same holds for the sends with a deadline:
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//! use chan_typestate::{Open, Sender};
+//! fn send_soon(tx: &Sender<u8, Open>) {
+//!     let _ = tx.send_timeout(1, Duration::from_millis(1));
+//!     let _ = tx.send_deadline(1, Instant::now());
+//!     let _ = tx.send_until(1, std::future::ready(()));
+//! }
+//! ```
+//! ```compile_fail,E0599
+//! use std::time::Duration;
+//! use chan_typestate::{Closing, Sender};
+//! fn send_soon(tx: &Sender<u8, Closing>) {
+//!     let _ = tx.send_timeout(1, Duration::from_millis(1)); // no method `send_timeout` on `Sender<u8, Closing>`
+//! }
+//! ```
+//! ```compile_fail,E0599
+//! use std::time::Instant;
+//! use chan_typestate::{Closing, Sender};
+//! fn send_soon(tx: &Sender<u8, Closing>) {
+//!     let _ = tx.send_deadline(1, Instant::now()); // no method `send_deadline` on `Sender<u8, Closing>`
+//! }
+//! ```
+//! ```compile_fail,E0599
+//! use chan_typestate::{Closing, Sender};
+//! fn send_soon(tx: &Sender<u8, Closing>) {
+//!     let _ = tx.send_until(1, std::future::ready(())); // no method `send_until` on `Sender<u8, Closing>`
+//! }
+//! ```
+//! ```compile_fail,E0599
+//! use std::time::Duration;
+//! use chan_typestate::{Closed, Sender};
+//! fn send_soon(tx: &Sender<u8, Closed>) {
+//!     let _ = tx.send_timeout(1, Duration::from_millis(1)); // no method `send_timeout` on `Sender<u8, Closed>`
+//! }
+//! ```
+//!
 //! Only open handles can be cloned:
 //!
 //! ```
@@ -143,6 +182,52 @@
 //! use chan_typestate::{Closed, Receiver};
 //! fn receive_one(rx: &Receiver<u8, Closed>) {
 //!     let _ = rx.recv(); // no method `recv` on `Receiver<u8, Closed>`
+//! }
+//! ```
+//!
+//! Nor with a deadline, nor by iterating:
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//! use chan_typestate::{Closing, Receiver};
+//! fn receive_soon(rx: &Receiver<u8, Closing>) {
+//!     let _ = rx.recv_timeout(Duration::from_millis(1));
+//!     let _ = rx.recv_deadline(Instant::now());
+//!     let _ = rx.recv_until(std::future::ready(()));
+//!     let _ = rx.iter();
+//!     let _ = rx.try_iter();
+//! }
+//! ```
+//! ```compile_fail,E0599
+//! use std::time::Duration;
+//! use chan_typestate::{Closed, Receiver};
+//! fn receive_soon(rx: &Receiver<u8, Closed>) {
+//!     let _ = rx.recv_timeout(Duration::from_millis(1)); // no method `recv_timeout` on `Receiver<u8, Closed>`
+//! }
+//! ```
+//! ```compile_fail,E0599
+//! use std::time::Instant;
+//! use chan_typestate::{Closed, Receiver};
+//! fn receive_soon(rx: &Receiver<u8, Closed>) {
+//!     let _ = rx.recv_deadline(Instant::now()); // no method `recv_deadline` on `Receiver<u8, Closed>`
+//! }
+//! ```
+//! ```compile_fail,E0599
+//! use chan_typestate::{Closed, Receiver};
+//! fn receive_soon(rx: &Receiver<u8, Closed>) {
+//!     let _ = rx.recv_until(std::future::ready(())); // no method `recv_until` on `Receiver<u8, Closed>`
+//! }
+//! ```
+//! ```compile_fail,E0599
+//! use chan_typestate::{Closed, Receiver};
+//! fn receive_all(rx: &Receiver<u8, Closed>) {
+//!     let _ = rx.iter(); // no method `iter` on `Receiver<u8, Closed>`
+//! }
+//! ```
+//! ```compile_fail,E0599
+//! use chan_typestate::{Closed, Receiver};
+//! fn receive_all(rx: &Receiver<u8, Closed>) {
+//!     let _ = rx.try_iter(); // no method `try_iter` on `Receiver<u8, Closed>`
 //! }
 //! ```
 //!
@@ -189,17 +274,39 @@
 #![doc(test(attr(deny(warnings), allow(dead_code, unused_variables))))]
 
 mod current;
+mod deadline;
 mod drained;
 mod receiver;
 mod sender;
 mod state;
 
-pub use chan_async::{ChannelState, SendError, TryRecvError, TrySendError};
+pub use chan_async::{
+    ChannelState, Iter, RecvTimeoutError, SendError, SendTimeoutError, TryIter, TryRecvError,
+    TrySendError,
+};
 pub use current::{ReceiverState, SenderState};
 pub use drained::Drained;
 pub use receiver::Receiver;
 pub use sender::Sender;
 pub use state::{Closed, Closing, Open};
+
+/// The future types that the typed handles' async methods return, from
+/// [`chan_async`] (a module of their own: at the crate root, [`Closed`] is
+/// the state marker).
+///
+/// ```
+/// use std::future::Pending;
+/// use chan_typestate::future::{Recv, RecvUntil, Send, SendUntil};
+///
+/// let (tx, rx) = chan_typestate::channel::<u8>(1);
+/// let _: Send<'_, u8> = tx.send(1);
+/// let _: SendUntil<'_, u8, Pending<()>> = tx.send_until(1, std::future::pending());
+/// let _: Recv<'_, u8> = rx.recv();
+/// let _: RecvUntil<'_, u8, Pending<()>> = rx.recv_until(std::future::pending());
+/// ```
+pub mod future {
+    pub use chan_async::{Closed, Recv, RecvMany, RecvUntil, Send, SendUntil};
+}
 
 /// A handle's type-level state: [`Open`], [`Closing`] or [`Closed`].
 ///

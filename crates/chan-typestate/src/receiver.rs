@@ -31,7 +31,7 @@ use crate::{ChannelState, State, TryRecvError};
 /// let rx: Receiver<i32, Closed> = rx.finish().unwrap();
 /// ```
 pub struct Receiver<T, S: State> {
-    inner: chan_async::Receiver<T>,
+    pub(crate) inner: chan_async::Receiver<T>,
     /// `fn() -> S`: the marker owns no `S` and adds no auto-trait bound.
     _state: PhantomData<fn() -> S>,
 }

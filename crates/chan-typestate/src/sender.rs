@@ -32,7 +32,7 @@ use crate::{ChannelState, State, TrySendError};
 /// # });
 /// ```
 pub struct Sender<T, S: State> {
-    inner: chan_async::Sender<T>,
+    pub(crate) inner: chan_async::Sender<T>,
     /// `fn() -> S`: the marker owns no `S` and adds no auto-trait bound.
     _state: PhantomData<fn() -> S>,
 }
