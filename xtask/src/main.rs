@@ -89,10 +89,18 @@ fn test() -> Step {
 }
 
 fn doc() -> Step {
-    Step::new("doc", "rustdoc found warnings (denied)").command(with_env(
-        cargo(&["doc", "--workspace", "--no-deps"]),
-        &[("RUSTDOCFLAGS", "-D warnings".into())],
-    ))
+    let denied = || [("RUSTDOCFLAGS", "-D warnings".into())];
+    Step::new("doc", "rustdoc found warnings (denied)")
+        .command(with_env(
+            cargo(&["doc", "--workspace", "--no-deps"]),
+            &denied(),
+        ))
+        // The bench helpers are `doc = false` (users' `cargo doc --workspace
+        // --open` lands on chan-async), but their docs are checked too.
+        .command(with_env(
+            cargo(&["rustdoc", "-p", "benches", "--lib"]),
+            &denied(),
+        ))
 }
 
 fn miri() -> Step {
