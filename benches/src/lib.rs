@@ -15,6 +15,10 @@
 //!   (tokio, async-channel, flume, kanal, thingbuf, futures) behind one
 //!   trait, with the tokio harness the `channel` and `scaling` targets time
 //!   and the single operations the `alloc` target counts allocations of;
+//! - [`blocking`] does the same for chan-async's blocking bridges and the
+//!   blocking channels (crossbeam-channel, flume, kanal, std's
+//!   `sync_channel`), one thread per producer and consumer, for the blocking
+//!   rows of the `chan_pairs` target;
 //! - [`rings`] does the same for the ring buffer and its peers (crossbeam's
 //!   `ArrayQueue`, rtrb): one timed round of each shape (single-threaded,
 //!   SPSC, MPMC), which the `ring` and `ring_pairs` targets time;
@@ -42,6 +46,7 @@
 //! ```
 #![deny(missing_docs, missing_debug_implementations)]
 
+pub mod blocking;
 pub mod pairs;
 pub mod peers;
 pub mod rings;
