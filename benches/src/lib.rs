@@ -51,6 +51,18 @@ pub mod pairs;
 pub mod peers;
 pub mod rings;
 
+/// The library crates' READMEs, which crates.io shows: the crates' own docs
+/// do not include them, so their examples run as doctests here.
+#[doc(hidden)]
+pub mod readmes {
+    #[doc = include_str!("../../crates/ringbuf-core/README.md")]
+    pub mod ringbuf_core {}
+    #[doc = include_str!("../../crates/chan-async/README.md")]
+    pub mod chan_async {}
+    #[doc = include_str!("../../crates/chan-typestate/README.md")]
+    pub mod chan_typestate {}
+}
+
 use std::ops::Range;
 use std::sync::Barrier;
 use std::thread;
