@@ -9,7 +9,7 @@
 //!
 //! [`run`] sends a number of messages through a fresh channel in a given
 //! [`Shape`], one thread per producer and per consumer (started together by
-//! [`run_timed`](crate::run_timed)), checks the consumers' sums, and returns
+//! [`run_timed`]), checks the consumers' sums, and returns
 //! the wall time from the first thread's start to the last one's end and
 //! the process's CPU time over the whole run. [`workloads`] and
 //! [`contenders`] are the blocking rows of the `chan_pairs` target.
