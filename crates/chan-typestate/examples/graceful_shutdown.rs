@@ -124,7 +124,8 @@ async fn work(rx: Receiver<Job, Open>, shared: Arc<Shared>) -> WorkerReport {
     let (mut processed, mut after_close, mut checksum) = (0u64, 0u64, 0u64);
     loop {
         let running = shared.running.read().await;
-        // Exact: the coordinator sets `closed` while every worker is paused.
+        // Exact: the coordinator sets `closed` while every worker is paused,
+        // before releasing its write guard, which this read guard follows.
         let closed = shared.closed.load(Ordering::Relaxed);
         let Some(job) = rx.recv().await else { break };
         process(&job);
@@ -184,6 +185,8 @@ async fn main() {
     let close_at = Instant::now();
     let closing: Sender<Job, Closing> = tx.close();
     let buffered_at_close = closing.len();
+    // Relaxed: releasing the write guard publishes it to every worker's
+    // next read guard.
     shared.closed.store(true, Ordering::Relaxed);
     drop(paused);
     // Shutdown, step 2: wait until the workers have taken every accepted job.
