@@ -198,7 +198,8 @@ pub fn run_timed<'scope, R: Send>(jobs: Vec<Job<'scope, R>>) -> (Duration, Vec<R
 }
 
 /// Where bench targets leave files for `cargo xtask bench` to read:
-/// `$CARGO_TARGET_DIR` when set (xtask sets it to `<workspace>/target/bench`),
+/// `$CARGO_TARGET_DIR` when set (xtask sets it to `bench` inside the active
+/// target directory),
 /// else the workspace's `target/bench`.
 ///
 /// ```

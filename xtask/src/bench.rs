@@ -1,11 +1,13 @@
 //! `cargo xtask bench`: runs the criterion comparison and writes the report.
 //!
-//! Criterion leaves, per benchmark, `target/bench/criterion/**/new/benchmark.json`
+//! The benches build and write into `bench` inside the active target
+//! directory (`target/bench` unless `CARGO_TARGET_DIR` says otherwise).
+//! Criterion leaves, per benchmark, `criterion/**/new/benchmark.json` there
 //! (its id and throughput) and `estimates.json` (the statistics). This module
 //! reads the medians back into tables (one per workload, our crates beside
 //! every peer) and scaling families (the `scaling/<family>/<point>` groups:
 //! channels × points), picks up the markdown the bench targets without
-//! Criterion leave in `target/bench` (`chan_pairs.md`, `ring_pairs.md`,
+//! Criterion leave there (`chan_pairs.md`, `ring_pairs.md`,
 //! `alloc.md`; each `chan_pairs` run's copy in `chan_pairs-runs/`, which
 //! `summary` condenses), and has `report` write `docs/benchmarks.md`, `chart`
 //! `docs/benchmarks.svg` and `scaling_chart` `docs/scaling.svg` (from the
