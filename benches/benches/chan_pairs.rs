@@ -3,11 +3,19 @@
 //! and each peer, for wall and CPU time, on a machine where a single run
 //! is not steady.
 //!
-//! The workloads and peers are the `channel` target's
+//! The async workloads and peers are the `channel` target's
 //! (`benches::peers::workloads()`); every round is one `benches::peers::run`
 //! of a fresh channel, and the CPU time is the process's over that round.
+//! Then the blocking rows (`benches::blocking::workloads()`): chan-async's
+//! `send_blocking`/`recv_blocking` against crossbeam-channel, kanal, flume
+//! and std's `sync_channel` on plain threads, each round one
+//! `benches::blocking::run`.
 //!
-//! Run: `cargo bench -p benches --bench chan_pairs` (about a minute). It
+//! One process settles into one regime for its whole run, so a run is one
+//! sample: `cargo xtask bench` runs this target several times and
+//! summarises the ratios across runs.
+//!
+//! Run: `cargo bench -p benches --bench chan_pairs` (a minute or two). It
 //! prints a markdown table and writes it to `chan_pairs.md` in the target
 //! directory, where `cargo xtask bench` picks it up for
 //! `docs/benchmarks.md`. Criterion flags are accepted and ignored, except
@@ -16,6 +24,7 @@
 
 use std::time::Instant;
 
+use benches::blocking;
 use benches::pairs::run;
 use benches::peers::{contenders, workloads};
 
@@ -48,6 +57,12 @@ fn main() {
         let messages = messages(workload.shape.capacity);
         let rt = (workload.runtime)();
         let mut contenders = contenders(&rt, workload.shape);
+        let title = format!("chan/{}", workload.name);
+        table.push_str(&run(&mut contenders, rounds, messages).render(&title));
+    }
+    for workload in blocking::workloads() {
+        let messages = messages(workload.shape.capacity);
+        let mut contenders = blocking::contenders(workload.shape);
         let title = format!("chan/{}", workload.name);
         table.push_str(&run(&mut contenders, rounds, messages).render(&title));
     }

@@ -15,6 +15,10 @@
 //!   (tokio, async-channel, flume, kanal, thingbuf, futures) behind one
 //!   trait, with the tokio harness the `channel` and `scaling` targets time
 //!   and the single operations the `alloc` target counts allocations of;
+//! - [`blocking`] does the same for chan-async's blocking bridges and the
+//!   blocking channels (crossbeam-channel, flume, kanal, std's
+//!   `sync_channel`), one thread per producer and consumer, for the blocking
+//!   rows of the `chan_pairs` target;
 //! - [`rings`] does the same for the ring buffer and its peers (crossbeam's
 //!   `ArrayQueue`, rtrb): one timed round of each shape (single-threaded,
 //!   SPSC, MPMC), which the `ring` and `ring_pairs` targets time;
@@ -42,9 +46,22 @@
 //! ```
 #![deny(missing_docs, missing_debug_implementations)]
 
+pub mod blocking;
 pub mod pairs;
 pub mod peers;
 pub mod rings;
+
+/// The library crates' READMEs, which crates.io shows: the crates' own docs
+/// do not include them, so their examples run as doctests here.
+#[doc(hidden)]
+pub mod readmes {
+    #[doc = include_str!("../../crates/ringbuf-core/README.md")]
+    pub mod ringbuf_core {}
+    #[doc = include_str!("../../crates/chan-async/README.md")]
+    pub mod chan_async {}
+    #[doc = include_str!("../../crates/chan-typestate/README.md")]
+    pub mod chan_typestate {}
+}
 
 use std::ops::Range;
 use std::sync::Barrier;
@@ -181,7 +198,8 @@ pub fn run_timed<'scope, R: Send>(jobs: Vec<Job<'scope, R>>) -> (Duration, Vec<R
 }
 
 /// Where bench targets leave files for `cargo xtask bench` to read:
-/// `$CARGO_TARGET_DIR` when set (xtask sets it to `<workspace>/target/bench`),
+/// `$CARGO_TARGET_DIR` when set (xtask sets it to `bench` inside the active
+/// target directory),
 /// else the workspace's `target/bench`.
 ///
 /// ```

@@ -1,17 +1,20 @@
 //! `cargo xtask bench`: runs the criterion comparison and writes the report.
 //!
-//! Criterion leaves, per benchmark, `target/bench/criterion/**/new/benchmark.json`
+//! The benches build and write into `bench` inside the active target
+//! directory (`target/bench` unless `CARGO_TARGET_DIR` says otherwise).
+//! Criterion leaves, per benchmark, `criterion/**/new/benchmark.json` there
 //! (its id and throughput) and `estimates.json` (the statistics). This module
 //! reads the medians back into tables (one per workload, our crates beside
 //! every peer) and scaling families (the `scaling/<family>/<point>` groups:
 //! channels × points), picks up the markdown the bench targets without
-//! Criterion leave in `target/bench` (`chan_pairs.md`, `ring_pairs.md`,
-//! `alloc.md`), and has `report` write `docs/benchmarks.md`, `chart`
+//! Criterion leave there (`chan_pairs.md`, `ring_pairs.md`,
+//! `alloc.md`; each `chan_pairs` run's copy in `chan_pairs-runs/`, which
+//! `summary` condenses), and has `report` write `docs/benchmarks.md`, `chart`
 //! `docs/benchmarks.svg` and `scaling_chart` `docs/scaling.svg` (from the
 //! producers → 1 consumer family).
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::report::Extras;
 use crate::step::{cargo, project_root, target_dir, with_env, Step};
@@ -38,26 +41,118 @@ pub fn report_only() -> Step {
     Step::new("report", "could not write the report").call(write_report)
 }
 
-/// The bench step: a full run writes `docs/benchmarks.md`; a quick run only
-/// checks that every bench works, with a cheaper build, and writes nothing.
-pub fn step(quick: bool) -> Step {
-    let mut args = vec!["bench", "-p", "benches", "--"];
+/// How many `chan_pairs` processes a full run times by default.
+pub const CHAN_PAIRS_RUNS: usize = 5;
+
+/// Where each `chan_pairs` run's markdown is kept: `run-<i>.md`.
+fn runs_dir() -> PathBuf {
+    target_dir("bench").join("chan_pairs-runs")
+}
+
+/// The bench step: every bench target once, then `chan_pairs` again until
+/// it has run `runs` times (each run a process of its own: one sample of
+/// its ratios). A full run keeps each run's tables and writes
+/// `docs/benchmarks.md`; a quick run only checks that every bench works,
+/// with a cheaper build, and writes nothing.
+pub fn step(quick: bool, runs: usize) -> Step {
     let mut vars = vec![("CARGO_TARGET_DIR", target_dir("bench").into())];
     if quick {
-        args.extend(QUICK_ARGS);
         vars.extend([
             ("CARGO_PROFILE_BENCH_LTO", "false".into()),
             ("CARGO_PROFILE_BENCH_CODEGEN_UNITS", "16".into()),
             ("CARGO_PROFILE_BENCH_DEBUG", "0".into()),
         ]);
     }
-    let bench = with_env(cargo(&args), &vars);
-    let step = Step::new("bench", "a benchmark failed").command(bench);
+    let bench = |targets: &[&str]| {
+        let mut args = vec!["bench", "-p", "benches"];
+        args.extend(targets);
+        args.push("--");
+        if quick {
+            args.extend(QUICK_ARGS);
+        }
+        with_env(cargo(&args), &vars)
+    };
+    let mut step = Step::new("bench", "a benchmark failed");
+    if !quick {
+        step = step.call(clear_runs);
+    }
+    for run in 1..=runs.max(1) {
+        step = if run == 1 {
+            step.command(bench(&[]))
+        } else {
+            step.command(bench(&["--bench", "chan_pairs"]))
+        };
+        if !quick {
+            step = step.call(move || keep_run(run));
+        }
+    }
     if quick {
         step
     } else {
         step.call(write_report)
     }
+}
+
+/// Removes the previous runs' `chan_pairs` tables, so a summary never
+/// mixes runs of different builds.
+fn clear_runs() -> Result<(), String> {
+    for path in [runs_dir(), target_dir("bench").join("chan_pairs.md")] {
+        let removed = if path.is_dir() {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        match removed {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(format!("removing {}: {e}", path.display()))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Keeps the `chan_pairs.md` the run just written as `run-<run>.md`.
+fn keep_run(run: usize) -> Result<(), String> {
+    let from = target_dir("bench").join("chan_pairs.md");
+    let to = runs_dir().join(format!("run-{run}.md"));
+    fs::create_dir_all(runs_dir())
+        .and_then(|()| fs::copy(&from, &to))
+        .map_err(|e| format!("keeping {} as {}: {e}", from.display(), to.display()))?;
+    Ok(())
+}
+
+/// The summary across the kept `chan_pairs` runs, or `None` (and a line on
+/// stderr) when none was kept.
+fn chan_pairs_summary() -> Option<String> {
+    let mut runs: Vec<(usize, String)> = fs::read_dir(runs_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            let run = name
+                .strip_prefix("run-")?
+                .strip_suffix(".md")?
+                .parse()
+                .ok()?;
+            Some((run, fs::read_to_string(entry.path()).ok()?))
+        })
+        .collect();
+    runs.sort_by_key(|(run, _)| *run);
+    let parsed: Vec<_> = runs
+        .iter()
+        .map(|(_, text)| crate::summary::parse(text))
+        .collect();
+    let rows = crate::summary::summarize(&parsed);
+    if rows.is_empty() {
+        eprintln!(
+            "    no chan_pairs runs under {} (run `cargo xtask bench`): the report says so",
+            runs_dir().display()
+        );
+        return None;
+    }
+    Some(crate::summary::render(&rows, parsed.len()))
 }
 
 /// One benchmark's result: `group/function`, nanoseconds per element.
@@ -90,6 +185,7 @@ fn write_report() -> Result<(), String> {
     let families = families(&scaling);
     let alloc = read_extra("alloc.md");
     let chan_pairs = read_extra("chan_pairs.md");
+    let chan_pairs_summary = chan_pairs_summary();
     let ring_pairs = read_extra("ring_pairs.md");
     let charted = families.iter().find(|f| f.name == CHARTED_FAMILY);
     let tables = tables(&speed);
@@ -97,6 +193,7 @@ fn write_report() -> Result<(), String> {
         &tables,
         Extras {
             alloc: alloc.as_deref(),
+            chan_pairs_summary: chan_pairs_summary.as_deref(),
             pairs: [
                 ("chan_pairs", chan_pairs.as_deref()),
                 ("ring_pairs", ring_pairs.as_deref()),

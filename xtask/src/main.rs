@@ -9,10 +9,12 @@
 //! cargo xtask doc           rustdoc with warnings denied
 //! cargo xtask miri          the unit tests of ringbuf-core and chan-async under Miri (nightly)
 //! cargo xtask loom          the loom models (--cfg chan_loom, bounded preemptions)
-//! cargo xtask bench [--quick|--report]  the criterion comparison, allocation counts and
-//!                           scaling; writes docs/benchmarks.md, benchmarks.svg, scaling.svg
-//!                           (--quick: every bench briefly, writes nothing;
-//!                            --report: rewrite the report from the last run)
+//! cargo xtask bench [--quick|--report] [--runs N]
+//!                           the criterion comparison, allocation counts and scaling, and
+//!                           the paired rounds of chan_pairs in N processes (5), summarised
+//!                           across them; writes docs/benchmarks.md, benchmarks.svg,
+//!                           scaling.svg (--quick: every bench briefly, chan_pairs twice,
+//!                           writes nothing; --report: rewrite the report from the last run)
 //! cargo xtask demo          the graceful-shutdown pipeline example
 //! ```
 //!
@@ -23,6 +25,7 @@ mod chart;
 mod report;
 mod scaling_chart;
 mod step;
+mod summary;
 
 use std::process::ExitCode;
 
@@ -35,6 +38,9 @@ const LOOM_CRATES: &[&str] = &["ringbuf-core", "chan-async", "chan-typestate"];
 /// Loom's preemption bound: enough to find the races we model, small enough
 /// to explore in seconds.
 const LOOM_MAX_PREEMPTIONS: &str = "2";
+/// `chan_pairs` processes of a quick bench run: two, so the repeated run
+/// is exercised too.
+const QUICK_CHAN_PAIRS_RUNS: usize = 2;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -47,7 +53,7 @@ fn main() -> ExitCode {
             doc(),
             miri(),
             loom(),
-            bench::step(true),
+            bench::step(true, QUICK_CHAN_PAIRS_RUNS),
         ],
         Some("fmt") => vec![fmt()],
         Some("clippy") => vec![clippy()],
@@ -56,13 +62,27 @@ fn main() -> ExitCode {
         Some("miri") => vec![miri()],
         Some("loom") => vec![loom()],
         Some("bench") if rest.contains(&"--report") => vec![bench::report_only()],
-        Some("bench") => vec![bench::step(rest.contains(&"--quick"))],
+        Some("bench") => {
+            let quick = rest.contains(&"--quick");
+            let runs = match rest.iter().position(|a| *a == "--runs") {
+                None if quick => QUICK_CHAN_PAIRS_RUNS,
+                None => bench::CHAN_PAIRS_RUNS,
+                Some(i) => match rest.get(i + 1).and_then(|n| n.parse::<usize>().ok()) {
+                    Some(runs) if runs > 0 => runs,
+                    _ => {
+                        eprintln!("xtask: `--runs` takes a number of runs, at least 1");
+                        return ExitCode::FAILURE;
+                    }
+                },
+            };
+            vec![bench::step(quick, runs)]
+        }
         Some("demo") => vec![demo()],
         other => {
             if let Some(command) = other {
                 eprintln!("xtask: unknown command `{command}`\n");
             }
-            eprintln!("usage: cargo xtask <ci|fmt|clippy|test|doc|miri|loom|bench [--quick|--report]|demo>");
+            eprintln!("usage: cargo xtask <ci|fmt|clippy|test|doc|miri|loom|bench [--quick|--report] [--runs N]|demo>");
             return ExitCode::FAILURE;
         }
     };
@@ -101,10 +121,18 @@ fn test() -> Step {
 }
 
 fn doc() -> Step {
-    Step::new("doc", "rustdoc found warnings (denied)").command(with_env(
-        cargo(&["doc", "--workspace", "--no-deps"]),
-        &[("RUSTDOCFLAGS", "-D warnings".into())],
-    ))
+    let denied = || [("RUSTDOCFLAGS", "-D warnings".into())];
+    Step::new("doc", "rustdoc found warnings (denied)")
+        .command(with_env(
+            cargo(&["doc", "--workspace", "--no-deps"]),
+            &denied(),
+        ))
+        // The bench helpers are `doc = false` (users' `cargo doc --workspace
+        // --open` lands on chan-async), but their docs are checked too.
+        .command(with_env(
+            cargo(&["rustdoc", "-p", "benches", "--lib"]),
+            &denied(),
+        ))
 }
 
 fn miri() -> Step {

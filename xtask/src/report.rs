@@ -24,6 +24,8 @@ fn best_peer(table: &Table, metric: impl Fn(&Row) -> Option<f64>) -> Option<f64>
 pub struct Extras<'a> {
     /// `alloc.md`, from the `alloc` target.
     pub alloc: Option<&'a str>,
+    /// The summary of several `chan_pairs` runs (`summary::render`).
+    pub chan_pairs_summary: Option<&'a str>,
     /// `(target, its file)` of the paired-rounds targets, each file one
     /// `### <workload>` table per workload.
     pub pairs: [(&'static str, Option<&'a str>); 2],
@@ -64,7 +66,7 @@ pub fn render(
         "After those: [allocations and memory](#allocations-and-memory) and \
          [scaling](#scaling) with producers and capacity.\n\n",
     );
-    render_pairs(&mut out, &extras.pairs);
+    render_pairs(&mut out, extras.chan_pairs_summary, &extras.pairs);
     out.push_str("## Criterion\n\n");
     out.push_str(
         "Median time per message from criterion, one pass per implementation. \
@@ -133,8 +135,23 @@ pub fn render(
     out
 }
 
-fn render_pairs(out: &mut String, pairs: &[(&str, Option<&str>)]) {
+/// The heading of the summary across `chan_pairs` runs.
+const SUMMARY_HEADING: &str = "### chan_pairs: median and range across runs";
+
+fn render_pairs(out: &mut String, summary: Option<&str>, pairs: &[(&str, Option<&str>)]) {
     out.push_str("## Paired rounds\n\n");
+    let _ = writeln!(out, "{SUMMARY_HEADING}\n");
+    match summary {
+        Some(summary) => {
+            out.push_str(summary.trim_end());
+            out.push_str("\n\n");
+        }
+        None => out.push_str(
+            "No repeated runs: `cargo xtask bench` runs `chan_pairs` several times \
+             (`--runs N`, 5 by default) and summarises them here.\n\n",
+        ),
+    }
+    out.push_str("### How a run pairs its rounds\n\n");
     out.push_str(
         "In every comparison round, each implementation runs one round (a fresh \
          channel or queue moving a fixed number of messages), in a random order \
@@ -144,14 +161,19 @@ fn render_pairs(out: &mut String, pairs: &[(&str, Option<&str>)]) {
          moving-block bootstrap (blocks of √n consecutive rounds, so a regime \
          that lasts several rounds widens it), and `pairs ours won` is the share \
          below 1. A regime that lasts a whole run is invisible to the interval; \
-         only repeated runs show it (`docs/design.md` quotes several). The \
+         only repeated runs show it (the summary above). The \
          per-row median and quartiles show how far single rounds spread. The \
          channels' CPU columns pair the process's CPU time the same way.\n\n",
     );
     for (target, tables) in pairs {
         match tables {
             Some(tables) => {
-                let _ = writeln!(out, "`cargo bench -p benches --bench {target}`:\n");
+                let last = if *target == "chan_pairs" && summary.is_some() {
+                    " (the last of the runs summarised above)"
+                } else {
+                    ""
+                };
+                let _ = writeln!(out, "`cargo bench -p benches --bench {target}`{last}:\n");
                 out.push_str(tables.trim_end());
                 out.push_str("\n\n");
             }
@@ -270,4 +292,52 @@ fn machine() -> String {
 fn output(command: &mut Command) -> Option<String> {
     let out = command.output().ok()?;
     Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_across_runs_opens_the_paired_section() {
+        let last_run =
+            "### chan/spsc_1024\n\n| implementation | ours ÷ it |\n|---|---:|\n| kanal | 0.97 |\n";
+        let report = render(
+            &[],
+            Extras {
+                alloc: None,
+                chan_pairs_summary: Some("| workload | peer |\n"),
+                pairs: [("chan_pairs", Some(last_run)), ("ring_pairs", None)],
+            },
+            &[],
+            false,
+        );
+        let at = |text: &str| {
+            report
+                .find(text)
+                .unwrap_or_else(|| panic!("no {text:?} in\n{report}"))
+        };
+        assert!(at("## Paired rounds") < at(SUMMARY_HEADING));
+        assert!(at(SUMMARY_HEADING) < at("| workload | peer |"));
+        assert!(at("| workload | peer |") < at("### How a run pairs its rounds"));
+        assert!(
+            at("### How a run pairs its rounds") < at("(the last of the runs summarised above):")
+        );
+        assert!(at("(the last of the runs summarised above):") < at("| kanal | 0.97 |"));
+    }
+
+    #[test]
+    fn without_runs_the_report_says_how_to_get_them() {
+        let report = render(
+            &[],
+            Extras {
+                alloc: None,
+                chan_pairs_summary: None,
+                pairs: [("chan_pairs", None), ("ring_pairs", None)],
+            },
+            &[],
+            false,
+        );
+        assert!(report.contains("No repeated runs: `cargo xtask bench` runs `chan_pairs`"));
+    }
 }

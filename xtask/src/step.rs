@@ -1,8 +1,10 @@
 //! A named, timed check made of commands, and the runner that reports them.
 
 use std::ffi::OsString;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// What a step does when it runs.
@@ -65,9 +67,7 @@ impl Step {
             match action {
                 Action::Run(mut command) => {
                     eprintln!("    $ {}", describe(&command));
-                    let status = command
-                        .status()
-                        .map_err(|e| format!("could not start {}: {e}", describe(&command)))?;
+                    let status = command.status().map_err(|e| start_failure(&command, &e))?;
                     if !status.success() {
                         return Err(format!("{} ({status})", self.failure));
                     }
@@ -136,18 +136,88 @@ pub fn with_env(mut command: Command, vars: &[(&str, OsString)]) -> Command {
     command
 }
 
-/// The workspace root: xtask's manifest lives one level below it.
+/// The workspace root, found when xtask runs: the nearest directory, from
+/// the current one upwards, whose `Cargo.toml` has a `[workspace]` table
+/// (cargo runs `cargo xtask` in the directory it was typed in). Not the
+/// directory xtask was compiled in: with a shared `CARGO_TARGET_DIR`, one
+/// xtask binary serves every clone of the project.
+///
+/// Exits with a message naming the directory searched when there is none.
 pub fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives inside the workspace")
-        .to_path_buf()
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let here = std::env::current_dir().unwrap_or_else(|e| {
+            eprintln!("xtask: the current directory cannot be read: {e}");
+            std::process::exit(2)
+        });
+        find_workspace_root(&here).unwrap_or_else(|| {
+            eprintln!(
+                "xtask: no Cargo.toml with a [workspace] table in {} or any directory above it; \
+                 run `cargo xtask` inside the project",
+                here.display()
+            );
+            std::process::exit(2)
+        })
+    })
+    .clone()
+}
+
+/// The nearest of `start` and its ancestors holding a `Cargo.toml` that
+/// declares a `[workspace]`.
+fn find_workspace_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| {
+            fs::read_to_string(dir.join("Cargo.toml"))
+                .is_ok_and(|manifest| manifest.lines().any(|l| l.trim() == "[workspace]"))
+        })
+        .map(Path::to_path_buf)
+}
+
+/// The target directory cargo builds into: `CARGO_TARGET_DIR` when set
+/// (relative to the current directory, as cargo reads it), else the
+/// workspace's `target`.
+pub fn active_target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() {
+                dir
+            } else {
+                std::env::current_dir().map_or(dir.clone(), |here| here.join(&dir))
+            }
+        }
+        _ => project_root().join("target"),
+    }
 }
 
 /// A target directory of its own for builds with other flags or toolchains,
-/// so they do not invalidate the normal build.
+/// so they do not invalidate the normal build: `name` inside the active
+/// target directory.
 pub fn target_dir(name: &str) -> PathBuf {
-    project_root().join("target").join(name)
+    active_target_dir().join(name)
+}
+
+/// Why `command` could not start, naming what is missing: its working
+/// directory or its program.
+fn start_failure(command: &Command, error: &std::io::Error) -> String {
+    if let Some(dir) = command.get_current_dir() {
+        if !dir.is_dir() {
+            return format!(
+                "could not start {}: its working directory {} does not exist",
+                describe(command),
+                dir.display()
+            );
+        }
+    }
+    if error.kind() == std::io::ErrorKind::NotFound {
+        return format!(
+            "could not start {}: the program {} was not found",
+            describe(command),
+            command.get_program().to_string_lossy()
+        );
+    }
+    format!("could not start {}: {error}", describe(command))
 }
 
 fn describe(command: &Command) -> String {
@@ -163,4 +233,61 @@ fn describe(command: &Command) -> String {
         text.push_str(&arg.to_string_lossy());
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh directory under the system's temporary one.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn the_workspace_root_is_the_nearest_manifest_with_a_workspace_table() {
+        let root = scratch("root");
+        fs::write(
+            root.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"crates/*\"]\n",
+        )
+        .unwrap();
+        let member = root.join("crates/a");
+        fs::create_dir_all(member.join("src")).unwrap();
+        fs::write(member.join("Cargo.toml"), "[package]\nname = \"a\"\n").unwrap();
+        assert_eq!(find_workspace_root(&member.join("src")), Some(root.clone()));
+        assert_eq!(find_workspace_root(&root), Some(root.clone()));
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn a_missing_working_directory_is_named_as_such() {
+        let gone = scratch("gone");
+        fs::remove_dir(&gone).unwrap();
+        let mut command = Command::new("cargo");
+        command.current_dir(&gone);
+        let error = command.status().unwrap_err();
+        let message = start_failure(&command, &error);
+        assert!(
+            message.contains(&format!(
+                "its working directory {} does not exist",
+                gone.display()
+            )),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_missing_program_is_named_as_such() {
+        let mut command = Command::new("no-such-program-xtask-looks-for");
+        let error = command.status().unwrap_err();
+        let message = start_failure(&command, &error);
+        assert!(
+            message.ends_with("the program no-such-program-xtask-looks-for was not found"),
+            "{message}"
+        );
+    }
 }
