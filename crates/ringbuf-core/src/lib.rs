@@ -52,4 +52,4 @@ mod ring;
 mod sync;
 
 pub use error::{PopError, PushError};
-pub use ring::RingBuffer;
+pub use ring::{ReleasedReservation, RingBuffer};

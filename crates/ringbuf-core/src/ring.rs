@@ -1,6 +1,9 @@
 //! The ring buffer: Vyukov's bounded MPMC queue with a close mark.
 
 mod batch;
+mod reserve;
+
+pub use reserve::ReleasedReservation;
 
 use alloc::boxed::Box;
 use core::fmt;
@@ -107,6 +110,19 @@ use crate::sync::{spin_hint, spin_wait, AtomicUsize, Ordering, UnsafeCell};
 ///   `Relaxed` load that follows in the same thread reads that value or a
 ///   later one (read-read coherence of one location), so a push (pop) that
 ///   the flag change came after is seen. Its loom models cover that.
+/// - **Reservations ride on `tail` too** (`reserve.rs`): every capacity
+///   decision is an `AcqRel` CAS on `tail` from the value it was made on,
+///   after `Acquire` stamp loads, exactly like a push. Giving one back
+///   frees room without a pop, so it reads the producers' flag with an
+///   `AcqRel` read-modify-write on `head` (not a load): a producer's flag
+///   change either comes after it in `head`'s order and acquires the
+///   release (its next push sees the count down), or comes before and is
+///   read. loom: `reservation_races_push_and_pop` (fails if a push ignores
+///   the reservations), `closed_with_a_reservation_is_not_drained_until_it_is_used`
+///   (fails if `Closed` ignores them), `released_reservation_producer_handshake`
+///   (loom does not produce the stale load a plain `Relaxed` read of the
+///   flag would allow, so that model cannot fail on it; the argument above
+///   is what rules it out).
 /// - **The close mark** is set with a `Relaxed` `fetch_or` on `tail`: it only
 ///   has to be ordered against the CASes on the same word, which the
 ///   modification order of `tail` does (a CAS from an unmarked value fails
@@ -123,9 +139,12 @@ pub struct RingBuffer<T> {
     /// [`set_producers_waiting`](Self::set_producers_waiting)). Never carries
     /// the close mark.
     head: CachePadded<AtomicUsize>,
-    /// Position of the next push, `lap | wait | mark | index`, where `mark` is
-    /// `mark_bit` once the buffer is closed and `wait` is `wait_bit` while
-    /// consumers are waiting. After the mark is set, only `wait` changes.
+    /// Position of the next push, `lap | reserved | wait | mark | index`,
+    /// where `mark` is `mark_bit` once the buffer is closed, `wait` is
+    /// `wait_bit` while consumers are waiting, and `reserved` counts the
+    /// reservations held (in units of `reserved_unit`; see `reserve.rs`).
+    /// After the mark is set, `reserved` only goes down, and the position
+    /// only moves for a push that uses a reservation.
     tail: CachePadded<AtomicUsize>,
     /// `capacity` slots.
     slots: Box<[Slot<T>]>,
@@ -136,9 +155,18 @@ pub struct RingBuffer<T> {
     mark_bit: usize,
     /// The waiting flag: `2 * mark_bit`, above the close mark.
     wait_bit: usize,
+    /// One reservation in `tail`'s reservation count: `4 * mark_bit`,
+    /// above the waiting flag.
+    reserved_unit: usize,
+    /// The reservation count's bits in `tail`.
+    reserved_mask: usize,
+    /// The most reservations held at once: `capacity`, unless the count's
+    /// field is narrower (for capacities above 2^28 on 64-bit targets).
+    max_reserved: usize,
     /// `mark_bit - 1`: the index bits of a position.
     index_mask: usize,
-    /// One trip around the buffer in position units: `4 * mark_bit`.
+    /// One trip around the buffer in position units, above the reservation
+    /// count's field.
     one_lap: usize,
 }
 
@@ -168,7 +196,7 @@ impl<T> RingBuffer<T> {
     /// # Panics
     ///
     /// If `capacity` is 0, or so large that positions would not fit in a
-    /// `usize` (more than `usize::MAX / 8`).
+    /// `usize` (more than `usize::MAX / 128`).
     ///
     /// ```
     /// use ringbuf_core::RingBuffer;
@@ -180,10 +208,19 @@ impl<T> RingBuffer<T> {
     pub fn new(capacity: usize) -> Self {
         assert!(capacity > 0, "RingBuffer capacity must be at least 1");
         assert!(
-            capacity <= usize::MAX / 8,
-            "RingBuffer capacity {capacity} is too large (at most usize::MAX / 8)"
+            capacity <= usize::MAX / 128,
+            "RingBuffer capacity {capacity} is too large (at most usize::MAX / 128)"
         );
         let mark_bit = capacity.next_power_of_two();
+        // `tail` is `lap | reserved | wait | mark | index`: the reservation
+        // count gets room for `capacity` (one bit more than the index) but
+        // leaves at least 4 bits of lap, so a thread must sleep through 16
+        // laps before a stale position could look current.
+        let index_bits = mark_bit.trailing_zeros();
+        let reserved_shift = index_bits + 2;
+        let reserved_bits = (index_bits + 1).min(usize::BITS - 4 - reserved_shift);
+        let reserved_unit = 1usize << reserved_shift;
+        let reserved_mask = ((1usize << reserved_bits) - 1) << reserved_shift;
         let slots = (0..capacity)
             .map(|index| Slot {
                 stamp: AtomicUsize::new(index),
@@ -197,8 +234,11 @@ impl<T> RingBuffer<T> {
             capacity,
             mark_bit,
             wait_bit: mark_bit << 1,
+            reserved_unit,
+            reserved_mask,
+            max_reserved: capacity.min((1 << reserved_bits) - 1),
             index_mask: mark_bit - 1,
-            one_lap: mark_bit << 2,
+            one_lap: reserved_unit << reserved_bits,
         }
     }
 
@@ -276,8 +316,10 @@ impl<T> RingBuffer<T> {
         let mut step = 0;
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
-            if tail & self.mark_bit != 0 {
-                return Err(PushError::Closed(value));
+            if tail & (self.mark_bit | self.reserved_mask) != 0 {
+                // Closed, or reservations held: one test for both keeps the
+                // common case to the plain algorithm.
+                return self.push_past_reservations(value, tail);
             }
             let waiting = tail & self.wait_bit;
             let position = tail & !self.wait_bit;
@@ -440,12 +482,16 @@ impl<T> RingBuffer<T> {
         let previous_pop = stamp.wrapping_add(self.one_lap) == position.wrapping_add(1);
         if unpublished || previous_pop {
             let tail = self.tail.load(Ordering::Relaxed);
-            if tail & !(self.mark_bit | self.wait_bit) == position {
-                return Err(if tail & self.mark_bit != 0 {
-                    PopError::Closed
-                } else {
-                    PopError::Empty
-                });
+            if self.position_of(tail) == position {
+                // Closed and empty is final only once no reservation is
+                // left: a push may still use one.
+                return Err(
+                    if tail & self.mark_bit != 0 && tail & self.reserved_mask == 0 {
+                        PopError::Closed
+                    } else {
+                        PopError::Empty
+                    },
+                );
             }
             if unpublished {
                 // A push has claimed `position` and is writing it.
@@ -605,7 +651,7 @@ impl<T> RingBuffer<T> {
             if self.tail.load(Ordering::Acquire) != tail {
                 continue;
             }
-            let tail = tail & !(self.mark_bit | self.wait_bit);
+            let tail = self.position_of(tail);
             let head = head & !self.wait_bit;
             let head_index = head & self.index_mask;
             let tail_index = tail & self.index_mask;
@@ -635,7 +681,8 @@ impl<T> RingBuffer<T> {
         self.len() == 0
     }
 
-    /// Returns `true` when every slot holds a value.
+    /// Returns `true` when every slot holds a value or is reserved (see
+    /// [`try_reserve`](Self::try_reserve)).
     ///
     /// ```
     /// use ringbuf_core::RingBuffer;
@@ -646,7 +693,7 @@ impl<T> RingBuffer<T> {
     /// assert!(ring.is_full());
     /// ```
     pub fn is_full(&self) -> bool {
-        self.len() == self.capacity
+        self.len() + self.reserved() >= self.capacity
     }
 
     /// The slot that position `position` (with or without the mark) uses.
@@ -658,6 +705,13 @@ impl<T> RingBuffer<T> {
         // `next_position`, which keeps the index below `capacity`, the length
         // of `slots`.
         unsafe { self.slots.get_unchecked(index) }
+    }
+
+    /// The position in a `tail` value: without the mark, the waiting flag
+    /// and the reservation count.
+    #[inline(always)]
+    fn position_of(&self, tail: usize) -> usize {
+        tail & !(self.mark_bit | self.wait_bit | self.reserved_mask)
     }
 
     /// The position after `position` (which carries no mark): the next index,

@@ -29,7 +29,7 @@ use alloc::vec::Vec;
 
 use super::RingBuffer;
 use crate::error::{PopError, PushError};
-use crate::sync::Ordering;
+use crate::sync::{spin_wait, Ordering};
 
 impl<T: Copy> RingBuffer<T> {
     /// Appends as many values from the front of `values` as fit, in order,
@@ -61,22 +61,35 @@ impl<T: Copy> RingBuffer<T> {
             if tail & self.mark_bit != 0 {
                 return Err(PushError::Closed(()));
             }
-            let waiting = tail & self.wait_bit;
-            let first = tail & !self.wait_bit;
-            let stamp = self.slot(first).stamp.load(Ordering::Acquire);
-            if stamp != first {
-                match self.push_blocked(stamp, first, step) {
+            let flags = tail & (self.wait_bit | self.reserved_mask);
+            let first = self.position_of(tail);
+            // With reservations held, room starts past them (`reserve.rs`).
+            let reserved = self.reserved_in(tail);
+            let room = self.advance(first, reserved);
+            let stamp = self.slot(room).stamp.load(Ordering::Acquire);
+            if stamp != room {
+                match self.push_blocked(stamp, room, step) {
                     Some(next) => step = next,
                     None => return Err(PushError::Full(())),
                 }
                 tail = self.tail.load(Ordering::Relaxed);
                 continue;
             }
-            // The run of free slots from `first`, as long as `values`.
-            let (count, end) = self.run_from(first, values.len(), 0);
+            let mut limit = values.len();
+            if reserved != 0 {
+                limit = self.run_from(room, limit, 0).0;
+                if self.slot(first).stamp.load(Ordering::Acquire) != first {
+                    // The previous lap's pop there is still moving out.
+                    spin_wait(&mut step);
+                    tail = self.tail.load(Ordering::Relaxed);
+                    continue;
+                }
+            }
+            // The run of free slots from `first`, as long as there is room.
+            let (count, end) = self.run_from(first, limit, 0);
             match self.tail.compare_exchange_weak(
                 tail,
-                end | waiting,
+                end | flags,
                 Ordering::AcqRel,
                 Ordering::Relaxed,
             ) {
