@@ -88,7 +88,8 @@ impl<T> Flag for SendFlag<'_, T> {
 
     fn available(&self) -> usize {
         if self.0.producers_waiting() {
-            self.0.capacity() - self.0.len()
+            let taken = self.0.len() + self.0.reserved();
+            self.0.capacity().saturating_sub(taken)
         } else {
             0
         }
@@ -152,6 +153,54 @@ impl<T> Chan<T> {
             }
             Err(PushError::Full(value)) => Err(TrySendError::Full(value)),
             Err(PushError::Closed(value)) => Err(TrySendError::Closed(value)),
+        }
+    }
+
+    /// Holds a slot for a permit: capacity that no send can take until the
+    /// permit is used ([`Chan::send_reserved`]) or given back
+    /// ([`Chan::release_reserved`]).
+    pub(crate) fn try_reserve(&self) -> Result<(), TrySendError<()>> {
+        self.ring.try_reserve().map_err(|error| match error {
+            PushError::Full(()) => TrySendError::Full(()),
+            PushError::Closed(()) => TrySendError::Closed(()),
+        })
+    }
+
+    /// Sends through a permit: never waits and never fails, also after the
+    /// close. With no receiver left the message is dropped at once; on a
+    /// closed channel the last permit's message wakes every waiting
+    /// receiver, since after it the channel is drained for good once empty.
+    pub(crate) fn send_reserved(&self, value: T) {
+        let receivers_waiting = self.ring.push_reserved(value);
+        if self.receivers.load(Ordering::Acquire) == 0 {
+            // Nobody can receive it; the last receiver's drop may have
+            // emptied the buffer before this push.
+            self.drop_buffered_and_release_drained();
+        } else if self.ring.is_closed() && self.ring.reserved() == 0 {
+            self.wake_receivers_at_the_end();
+        } else if receivers_waiting {
+            self.recv_waiters.notify(1, &self.recv_flag());
+        }
+    }
+
+    /// Gives a permit's slot back unused: wakes one waiting sender (and the
+    /// `Drained` futures queued with them); on a closed channel, the last
+    /// permit wakes every waiting receiver to see the end.
+    pub(crate) fn release_reserved(&self) {
+        let released = self.ring.release_reservation();
+        if released.producers_waiting {
+            self.send_waiters.notify(1, &self.send_flag());
+        }
+        if released.consumers_waiting && self.ring.reserved() == 0 {
+            self.wake_receivers_at_the_end();
+        }
+    }
+
+    /// Wakes every waiting receiver once the last permit of a closed
+    /// channel is gone: each takes a message or sees the end.
+    fn wake_receivers_at_the_end(&self) {
+        if let Err(panic) = self.recv_waiters.notify_all(&self.recv_flag()) {
+            std::panic::resume_unwind(panic);
         }
     }
 
@@ -243,7 +292,8 @@ impl<T> Chan<T> {
         self.ring.is_closed()
     }
 
-    /// Closed and empty: nothing will ever be received again.
+    /// Closed, empty and no permit outstanding (or no receiver left):
+    /// nothing will ever be received again.
     pub(crate) fn is_drained(&self) -> bool {
         self.state() == ChannelState::Closed
     }
@@ -251,7 +301,9 @@ impl<T> Chan<T> {
     pub(crate) fn state(&self) -> ChannelState {
         if !self.ring.is_closed() {
             ChannelState::Open
-        } else if self.ring.is_empty() {
+        } else if self.ring.is_empty() && self.ring.reserved() == 0
+            || self.receivers.load(Ordering::Relaxed) == 0
+        {
             ChannelState::Closed
         } else {
             ChannelState::Closing
@@ -266,6 +318,7 @@ impl<T> Chan<T> {
         self.ring.capacity()
     }
 
+    /// Every slot holds a message or is held by a permit.
     pub(crate) fn is_full(&self) -> bool {
         self.ring.is_full()
     }

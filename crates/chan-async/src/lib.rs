@@ -133,6 +133,7 @@ mod deadline;
 mod error;
 mod futures;
 mod iter;
+mod permit;
 mod queries;
 mod receiver;
 mod sender;
@@ -153,6 +154,7 @@ pub use futures::{Closed, Drained, Recv, RecvMany, Send};
 pub use iter::TryIter;
 #[cfg(feature = "std")]
 pub use iter::{IntoIter, Iter};
+pub use permit::{OwnedPermit, Permit, Reserve, ReserveOwned};
 pub use receiver::Receiver;
 pub use sender::Sender;
 pub use state::ChannelState;
