@@ -276,13 +276,14 @@
 mod current;
 mod deadline;
 mod drained;
+mod permit;
 mod receiver;
 mod sender;
 mod state;
 
 pub use chan_async::{
-    ChannelState, Iter, RecvTimeoutError, SendError, SendTimeoutError, TryIter, TryRecvError,
-    TrySendError,
+    ChannelState, Iter, OwnedPermit, Permit, RecvTimeoutError, SendError, SendTimeoutError,
+    TryIter, TryRecvError, TrySendError,
 };
 pub use current::{ReceiverState, SenderState};
 pub use drained::Drained;
@@ -305,7 +306,9 @@ pub use state::{Closed, Closing, Open};
 /// let _: RecvUntil<'_, u8, Pending<()>> = rx.recv_until(std::future::pending());
 /// ```
 pub mod future {
-    pub use chan_async::{Closed, Recv, RecvMany, RecvUntil, Send, SendUntil};
+    pub use chan_async::{
+        Closed, Recv, RecvMany, RecvUntil, Reserve, ReserveOwned, Send, SendUntil,
+    };
 }
 
 /// A handle's type-level state: [`Open`], [`Closing`] or [`Closed`].
