@@ -137,6 +137,8 @@ mod permit;
 mod queries;
 mod receiver;
 mod sender;
+#[cfg(feature = "sink")]
+mod sink;
 mod spin;
 mod state;
 mod sync;
@@ -157,6 +159,8 @@ pub use iter::{IntoIter, Iter};
 pub use permit::{OwnedPermit, Permit, Reserve, ReserveOwned};
 pub use receiver::Receiver;
 pub use sender::Sender;
+#[cfg(feature = "sink")]
+pub use sink::SendSink;
 pub use state::ChannelState;
 
 use chan::Chan;

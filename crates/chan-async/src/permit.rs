@@ -377,7 +377,7 @@ impl<T> fmt::Debug for ReserveOwned<T> {
 
 /// One reservation attempt as the waiting loop wants it: `Some` when
 /// finished (a slot held, or the channel closed).
-fn reserve_attempt<T>(chan: &Chan<T>) -> Option<Result<(), SendError<()>>> {
+pub(crate) fn reserve_attempt<T>(chan: &Chan<T>) -> Option<Result<(), SendError<()>>> {
     match chan.try_reserve() {
         Ok(()) => Some(Ok(())),
         Err(TrySendError::Closed(())) => Some(Err(SendError(()))),

@@ -1,7 +1,9 @@
 //! The sending handle.
 
 use crate::chan::{Chan, OnDrop};
-use crate::error::{SendError, TrySendError};
+#[cfg(feature = "std")]
+use crate::error::SendError;
+use crate::error::TrySendError;
 use core::task::{Context, Poll};
 
 use crate::futures::{Closed, Drained, Send};
