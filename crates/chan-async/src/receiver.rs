@@ -160,12 +160,12 @@ impl_queries!(Receiver);
 /// A pending `poll_next` holds a place in the receivers' queue, like a
 /// pending [`Recv`] future, but the place belongs to the
 /// receiver: it is given back when a later `poll_next` completes or when the
-/// receiver is dropped (passing on a wake it did not use). So a receiver
-/// polled as a stream and then left alone while it lives on, for example
-/// `rx.next()` losing a `select!` in a loop that then stops polling it, can
-/// be handed the wake for a message and sit on it while other receivers
-/// sleep. In `select!` loops with several receivers, prefer
-/// [`recv`](Receiver::recv): its future gives its place back when dropped.
+/// receiver is dropped. A receiver polled as a stream may be left alone
+/// while it lives on (`rx.next()` losing a `select!` in a loop that then
+/// stops polling it), so the wake a message sends to a waiting stream is
+/// shared with the waiter behind it: a `recv()` waiting behind a stream
+/// that is never polled again still gets the message. The price is a second
+/// wake-up when both come back (one finds nothing and waits again).
 ///
 /// ```
 /// use std::future::poll_fn;
@@ -194,7 +194,7 @@ impl<T> futures_core::Stream for Receiver<T> {
         chan.recv_waiters.poll(
             &mut this.stream_key,
             cx,
-            Kind::One,
+            Kind::Stream,
             &chan.recv_flag(),
             || recv_attempt(chan),
         )

@@ -34,7 +34,10 @@
 //! Two kinds of waiters share a queue: [`Kind::One`] waiters (sends,
 //! receives) are woken one per event, first come first served; [`Kind::All`]
 //! waiters (`Drained`, which waits for the buffer to empty) are woken by
-//! every event and re-check.
+//! every event and re-check. A receiver polled as a stream is a
+//! [`Kind::Stream`] waiter: in line with the `One` waiters, but a stream may
+//! be woken and then never polled again (a `select!` that moved on), so the
+//! wake it gets is shared with the waiter behind it.
 //!
 //! A woken waiter that completes gives its key back without the lock when
 //! the queue's [`NotifiedHint`] names its serial: the notification already
@@ -98,10 +101,29 @@ impl Flag for NoFlag {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     /// One waiter per event, oldest first: a message or a slot is for one.
-    One = 0,
+    One,
     /// Every waiter on every event: a condition each re-checks.
-    All = 1,
+    All,
+    /// A `One` waiter that may never come back for its wake: a notification
+    /// that takes it also takes the waiter behind it, and it is not counted
+    /// [`InFlight`].
+    Stream,
 }
+
+impl Kind {
+    /// Which of a queue's FIFO lists the waiter is in: streams stand in
+    /// line with the `One` waiters.
+    pub(super) fn fifo(self) -> usize {
+        match self {
+            Kind::One | Kind::Stream => 0,
+            Kind::All => 1,
+        }
+    }
+}
+
+/// What a notification took off the queue: a waiter, and the one behind it
+/// when the first is a stream. Each with the serial its entry had.
+type Taken = [Option<(Waker, u64)>; 2];
 
 /// A FIFO queue of waiters behind a mutex.
 #[derive(Debug)]
@@ -201,6 +223,13 @@ impl InFlight {
     fn finished(&self) -> usize {
         self.0.fetch_sub(1, crate::sync::Ordering::AcqRel) - 1
     }
+
+    /// How many woken waiters have not finished, for a woken stream (not
+    /// counted itself). A read-modify-write, to read the latest count and
+    /// acquire the finished waiters' releases as a decrement would.
+    fn others(&self) -> usize {
+        self.0.fetch_add(0, crate::sync::Ordering::AcqRel)
+    }
 }
 
 /// Wakers taken per lock acquisition by a multi-wake, then woken unlocked.
@@ -247,7 +276,7 @@ impl WaitQueue {
                     if ticket.kind == Kind::One {
                         self.in_flight.finished();
                     }
-                    let returning = (kind == Kind::One).then_some(ticket.age);
+                    let returning = (kind != Kind::All).then_some(ticket.age);
                     key.0 = Some(list.queue(kind, waker, returning));
                     None
                 }
@@ -346,16 +375,19 @@ impl WaitQueue {
         if let Some(ticket) = key.0.take() {
             if !self.notified.names(ticket.serial) {
                 self.free(ticket, flag);
-            } else if ticket.kind == Kind::One && self.left_over(flag) {
+            } else if ticket.kind != Kind::All && self.left_over(ticket.kind, flag) {
                 self.pass_on(flag);
             }
         }
     }
 
-    /// For a woken `One` waiter that finishes: whether something is left
-    /// that no other woken waiter will take.
-    fn left_over(&self, flag: &impl Flag) -> bool {
-        let others = self.in_flight.finished();
+    /// For a woken `One` (or stream) waiter that finishes: whether
+    /// something is left that no other woken waiter will take.
+    fn left_over(&self, kind: Kind, flag: &impl Flag) -> bool {
+        let others = match kind {
+            Kind::Stream => self.in_flight.others(),
+            _ => self.in_flight.finished(),
+        };
         flag.available() > others
     }
 
@@ -366,15 +398,15 @@ impl WaitQueue {
             if list.owns(ticket) {
                 let own = list.remove(ticket.index);
                 list.lower_flag_if_idle(flag);
-                (own, None)
-            } else if ticket.kind == Kind::One && self.left_over(flag) {
+                (own, [None, None])
+            } else if ticket.kind != Kind::All && self.left_over(ticket.kind, flag) {
                 // A notification freed it: pass the wake on, as `complete`
                 // explains.
                 let next = self.take_first(&mut list);
                 list.lower_flag_if_idle(flag);
                 (None, next)
             } else {
-                (None, None)
+                (None, [None, None])
             }
         };
         drop(own);
@@ -395,19 +427,28 @@ impl WaitQueue {
     }
 
     /// Takes the oldest [`Kind::One`] waiter off the queue for a
-    /// notification, counting it [`InFlight`]. Under the lock.
-    fn take_first(&self, list: &mut WaitList) -> Option<(Waker, u64)> {
-        let first = list.pop_front(Kind::One);
-        if first.is_some() {
-            self.in_flight.woken();
+    /// notification, counting it [`InFlight`]; if it is a stream, also the
+    /// waiter behind it (the stream may never come back for its wake).
+    /// Under the lock.
+    fn take_first(&self, list: &mut WaitList) -> Taken {
+        let mut taken: Taken = [None, None];
+        for slot in &mut taken {
+            let Some(kind) = list.front_kind(Kind::One) else {
+                break;
+            };
+            *slot = list.pop_front(Kind::One);
+            if kind == Kind::One {
+                self.in_flight.woken();
+                break;
+            }
         }
-        first
+        taken
     }
 
-    /// Wakes a waiter that a notification took off the queue (after the
-    /// lock is released), recording its serial for its `complete`.
-    fn wake_taken(&self, taken: Option<(Waker, u64)>) {
-        if let Some((waker, serial)) = taken {
+    /// Wakes the waiters a notification took off the queue (after the lock
+    /// is released), recording each serial for its `complete`.
+    fn wake_taken(&self, taken: Taken) {
+        for (waker, serial) in taken.into_iter().flatten() {
             self.notified.record(serial);
             waker.wake();
         }
@@ -431,14 +472,16 @@ impl WaitQueue {
         let (own, forwarded) = {
             let mut list = self.list.lock();
             let (own, forwarded) = if list.owns(ticket) {
-                (list.remove(ticket.index), None)
-            } else if ticket.kind == Kind::One {
+                (list.remove(ticket.index), [None, None])
+            } else if ticket.kind != Kind::All {
                 // Notified: the message or slot it was woken for is there
                 // for the next waiter.
-                self.in_flight.finished();
+                if ticket.kind == Kind::One {
+                    self.in_flight.finished();
+                }
                 (None, self.take_first(&mut list))
             } else {
-                (None, None)
+                (None, [None, None])
             };
             list.lower_flag_if_idle(flag);
             (own, forwarded)
@@ -466,7 +509,7 @@ impl WaitQueue {
                 let mut list = self.list.lock();
                 if list.waiting(Kind::All) == 0 {
                     let first = self.take_first(&mut list);
-                    list.settle_flag(flag, first.is_some());
+                    list.settle_flag(flag, first[0].is_some());
                     Some(first)
                 } else {
                     None
@@ -509,20 +552,21 @@ impl WaitQueue {
                 let left = left.get_or_insert_with(|| {
                     [count.min(list.waiting(Kind::One)), list.waiting(Kind::All)]
                 });
-                while taken < WAKE_BATCH {
-                    let kind = if left[Kind::One as usize] > 0 {
+                // Room for the two waiters one take may wake.
+                while taken + 2 <= WAKE_BATCH {
+                    let kind = if left[Kind::One.fifo()] > 0 {
                         Kind::One
-                    } else if left[Kind::All as usize] > 0 {
+                    } else if left[Kind::All.fifo()] > 0 {
                         Kind::All
                     } else {
                         break;
                     };
-                    left[kind as usize] -= 1;
+                    left[kind.fifo()] -= 1;
                     let next = match kind {
-                        Kind::One => self.take_first(&mut list),
-                        Kind::All => list.pop_front(kind),
+                        Kind::All => [list.pop_front(kind), None],
+                        _ => self.take_first(&mut list),
                     };
-                    if let Some((waker, _)) = next {
+                    for (waker, _) in next.into_iter().flatten() {
                         batch[taken] = Some(waker);
                         taken += 1;
                     }

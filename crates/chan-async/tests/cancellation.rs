@@ -452,9 +452,29 @@ fn woken_then_dropped_stream_receiver_forwards_the_wake() {
     let mut second = Box::pin(rx2.recv());
     assert_eq!(poll(second.as_mut(), &waker_b), Poll::Pending);
     tx.try_send(3).unwrap();
-    assert_eq!((a.wakes(), b.wakes()), (1, 0));
+    // A stream may never come back for its wake, so the waiter behind it
+    // shares it.
+    assert_eq!((a.wakes(), b.wakes()), (1, 1));
     drop(rx1); // the stream's entry lives in the handle
-    assert_eq!(b.wakes(), 1);
+    assert_eq!(poll(second.as_mut(), &waker_b), Poll::Ready(Some(3)));
+}
+
+#[test]
+fn woken_then_dropped_stream_receiver_forwards_the_wake_past_the_one_it_shared() {
+    let (tx, mut rx1) = channel::<u32>(4);
+    let rx2 = rx1.clone();
+    let (a, waker_a) = counting_waker();
+    let (b, waker_b) = counting_waker();
+    let (c, waker_c) = counting_waker();
+    assert_eq!(poll_next(&mut rx1, &waker_a), Poll::Pending);
+    let mut second = Box::pin(rx2.recv());
+    let mut third = Box::pin(rx2.recv());
+    assert_eq!(poll(second.as_mut(), &waker_b), Poll::Pending);
+    assert_eq!(poll(third.as_mut(), &waker_c), Poll::Pending);
+    tx.try_send(3).unwrap();
+    assert_eq!((a.wakes(), b.wakes(), c.wakes()), (1, 1, 0));
+    drop(rx1);
+    assert_eq!(c.wakes(), 1, "the stream's own wake passed on");
     assert_eq!(poll(second.as_mut(), &waker_b), Poll::Ready(Some(3)));
 }
 
@@ -1313,6 +1333,13 @@ fn a_panicking_forwarded_wake_in_a_receivers_drop_still_counts_it_out() {
     assert!(Pin::new(&mut *rx1)
         .poll_next(&mut Context::from_waker(&noop))
         .is_pending());
+    // The stream's wake is shared with the waiter behind it; the one after
+    // that gets the wake the stream passes on when dropped.
+    let mut sharing = Box::pin(rx2.recv());
+    assert!(sharing
+        .as_mut()
+        .poll(&mut Context::from_waker(&noop))
+        .is_pending());
     let mut recv = Box::pin(rx2.recv());
     assert!(recv
         .as_mut()
@@ -1320,7 +1347,7 @@ fn a_panicking_forwarded_wake_in_a_receivers_drop_still_counts_it_out() {
         .is_pending());
     tx.try_send(1).unwrap(); // wakes rx1's stream, the oldest waiter
     expect_panic(|| drop(rx1)); // the forwarded wake panics
-    drop(recv);
+    drop((sharing, recv));
     drop(rx2);
     assert!(tx.is_closed(), "no receiver left, so the channel is closed");
     assert_eq!(tx.state(), ChannelState::Closed, "and the message dropped");

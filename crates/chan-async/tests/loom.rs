@@ -17,6 +17,7 @@ use std::sync::Arc as StdArc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use chan_async::{channel, Receiver, SendError, Sender, TryRecvError};
+use futures_core::Stream;
 use loom::future::block_on;
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::sync::Arc;
@@ -540,20 +541,36 @@ fn poll_once_leaking<F: Future>(future: F) -> (Option<F::Output>, StdArc<Flag>) 
     }
 }
 
-/// A receiver waiting once on its own thread (with `recv`, or `recv_many`
-/// for one message), as [`poll_once_leaking`].
+/// How a receiver waits in [`receive_once`].
+#[derive(Clone, Copy)]
+enum Receive {
+    Recv,
+    /// `recv_many` for one message.
+    RecvMany,
+    /// `Stream::poll_next`.
+    Stream,
+}
+
+/// A receiver waiting once on its own thread, as [`poll_once_leaking`].
+/// The receiver comes back too, to be dropped only after the model's
+/// checks: a stream's place lives in it, and its drop would pass on a wake.
 fn receive_once(
-    rx: Receiver<i32>,
-    many: bool,
-) -> thread::JoinHandle<(Option<Option<i32>>, StdArc<Flag>)> {
+    mut rx: Receiver<i32>,
+    how: Receive,
+) -> thread::JoinHandle<((Option<Option<i32>>, StdArc<Flag>), Receiver<i32>)> {
     thread::spawn(move || {
-        if many {
-            let mut batch = Vec::new();
-            let (done, woke) = poll_once_leaking(rx.recv_many(&mut batch, 1));
-            (done.map(|_| batch.pop()), woke)
-        } else {
-            poll_once_leaking(rx.recv())
-        }
+        let outcome = match how {
+            Receive::Recv => poll_once_leaking(rx.recv()),
+            Receive::RecvMany => {
+                let mut batch = Vec::new();
+                let (done, woke) = poll_once_leaking(rx.recv_many(&mut batch, 1));
+                (done.map(|_| batch.pop()), woke)
+            }
+            Receive::Stream => {
+                poll_once_leaking(std::future::poll_fn(|cx| Pin::new(&mut rx).poll_next(cx)))
+            }
+        };
+        (outcome, rx)
     })
 }
 
@@ -581,46 +598,74 @@ fn pending_and_woken<O>(waiters: &[(Option<O>, StdArc<Flag>)]) -> (usize, usize)
 /// behind it and M_b's push wakes the oldest entry, R1's. R1 did not need
 /// that wake: it must pass it on, or R2 sleeps with M_b buffered. Every
 /// pending receiver must have been woken while a message is left for it.
-fn two_receivers_two_messages(prepare: fn(&Receiver<i32>, &Sender<i32>), many: bool) {
+fn two_receivers_two_messages(prepare: fn(&Receiver<i32>, &Sender<i32>), first_way: Receive) {
     model(move || {
         let (tx, rx) = channel::<i32>(2);
         let keep = tx.clone(); // a spare sender: no close wakes everyone
         prepare(&rx, &keep);
-        let first = receive_once(rx.clone(), many);
+        let first = receive_once(rx.clone(), first_way);
         let sender = tx.clone();
         thread::spawn(move || sender.try_send(1).unwrap())
             .join()
             .unwrap();
-        let second = receive_once(rx.clone(), false);
+        let second = receive_once(rx.clone(), Receive::Recv);
         thread::spawn(move || tx.try_send(2).unwrap())
             .join()
             .unwrap();
-        let receivers = [first.join().unwrap(), second.join().unwrap()];
+        let (first, first_rx) = first.join().unwrap();
+        let (second, second_rx) = second.join().unwrap();
+        let receivers = [first, second];
         let (pending, woken) = pending_and_woken(&receivers);
         let left = rx.len();
         assert!(
             woken >= left.min(pending),
             "lost wake-up: {pending} receiver(s) pending, {woken} woken, {left} message(s) buffered"
         );
-        drop(keep);
+        drop((first_rx, second_rx, keep));
     });
 }
 
 #[test]
 fn a_wake_spent_on_a_receiver_that_took_another_message_is_passed_on() {
-    two_receivers_two_messages(|_, _| {}, false);
+    two_receivers_two_messages(|_, _| {}, Receive::Recv);
 }
 
 #[test]
 fn a_wake_spent_on_a_recv_many_that_took_another_message_is_passed_on() {
-    two_receivers_two_messages(|_, _| {}, true);
+    two_receivers_two_messages(|_, _| {}, Receive::RecvMany);
+}
+
+#[test]
+fn a_wake_spent_on_a_stream_that_took_another_message_is_passed_on() {
+    two_receivers_two_messages(|_, _| {}, Receive::Stream);
+}
+
+/// A stream waits first, a `recv()` behind it, while a message arrives:
+/// the stream is never polled again, so the `recv()` must be woken (or have
+/// taken the message itself) whatever the interleaving.
+#[test]
+fn a_stream_left_alone_does_not_hold_up_a_recv() {
+    model(|| {
+        let (tx, rx) = channel::<i32>(1);
+        let keep = tx.clone();
+        let (stream, stream_rx) = receive_once(rx.clone(), Receive::Stream).join().unwrap();
+        assert!(stream.0.is_none(), "nothing sent yet");
+        let sender = thread::spawn(move || tx.try_send(1).unwrap());
+        let (recv, woke) = poll_once_leaking(rx.recv());
+        sender.join().unwrap();
+        assert!(
+            recv.is_some() || woken(&woke),
+            "the recv() sleeps behind a stream that holds the wake"
+        );
+        drop((stream_rx, keep));
+    });
 }
 
 /// As above, with the receivers' flag left up by an earlier wait (as the
 /// flag policy allows), so R1 registers without raising it.
 #[test]
 fn a_wake_spent_under_a_flag_left_up_is_passed_on() {
-    two_receivers_two_messages(|rx, tx| wait_for_and_take(rx, tx, 0), false);
+    two_receivers_two_messages(|rx, tx| wait_for_and_take(rx, tx, 0), Receive::Recv);
 }
 
 /// The mirror image: two senders wait for room in a full channel of one

@@ -112,7 +112,7 @@ impl WaitList {
 
     /// Waiters of `kind` queued.
     pub(super) fn waiting(&self, kind: Kind) -> usize {
-        self.fifos[kind as usize].len
+        self.fifos[kind.fifo()].len
     }
 
     /// Entries in the slab, queued or free.
@@ -230,12 +230,12 @@ impl WaitList {
         // returning waiter looks, past the (few) older returning waiters.
         let mut next = NIL;
         if returning.is_some() {
-            next = self.fifos[kind as usize].head;
+            next = self.fifos[kind.fifo()].head;
             while next != NIL && self.entries[next].age < age {
                 next = self.entries[next].next;
             }
         }
-        let fifo = &mut self.fifos[kind as usize];
+        let fifo = &mut self.fifos[kind.fifo()];
         fifo.len += 1;
         let prev = if next == NIL {
             std::mem::replace(&mut fifo.tail, index)
@@ -243,7 +243,7 @@ impl WaitList {
             std::mem::replace(&mut self.entries[next].prev, index)
         };
         if prev == NIL {
-            self.fifos[kind as usize].head = index;
+            self.fifos[kind.fifo()].head = index;
         } else {
             self.entries[prev].next = index;
         }
@@ -263,10 +263,16 @@ impl WaitList {
         }
     }
 
+    /// The kind of the oldest entry in `kind`'s list, if any.
+    pub(super) fn front_kind(&self, kind: Kind) -> Option<Kind> {
+        let index = self.fifos[kind.fifo()].head;
+        (index != NIL).then(|| self.entries[index].kind)
+    }
+
     /// Takes the oldest entry of `kind` off its list and frees it; returns
     /// its waker and the serial it had.
     pub(super) fn pop_front(&mut self, kind: Kind) -> Option<(Waker, u64)> {
-        let index = self.fifos[kind as usize].head;
+        let index = self.fifos[kind.fifo()].head;
         if index == NIL {
             return None;
         }
@@ -283,7 +289,7 @@ impl WaitList {
             debug_assert_ne!(entry.serial, 0, "removing a free entry");
             (entry.prev, entry.next, entry.kind)
         };
-        let fifo = &mut self.fifos[kind as usize];
+        let fifo = &mut self.fifos[kind.fifo()];
         if prev == NIL {
             fifo.head = next;
         } else {
