@@ -397,6 +397,55 @@ impl<T> Chan<T> {
         }
         std::mem::forget(rest);
     }
+
+    /// Counts one more sender unless the count is zero (the last sender is
+    /// gone, and its drop closes or has closed the channel); `true` if it
+    /// did. For [`WeakSender::upgrade`](crate::WeakSender::upgrade).
+    ///
+    /// Increment-if-not-zero, as one compare-and-swap on the count, so it
+    /// and the last sender's `fetch_sub` in [`remove_sender`] are ordered
+    /// in the count's modification order: either this sees 1 and makes it
+    /// 2 (that drop then finds 2 and is not the last), or that drop makes
+    /// it 0 and this sees 0 and gives up. A count that reached zero never
+    /// goes up again. `Relaxed` on both outcomes, as for `add_sender`: the
+    /// weak handle's `Arc` keeps the memory alive, and who is last is
+    /// decided by the single modification order of this one atomic, which
+    /// every read-modify-write reads at its latest value whatever its
+    /// ordering. The new sender reads no memory that another handle wrote
+    /// through this count, and its own drop releases what it did, with
+    /// `AcqRel` in `remove_sender` (a `Relaxed` RMW in between does not
+    /// break that release sequence).
+    ///
+    /// [`remove_sender`]: Chan::remove_sender
+    pub(crate) fn try_add_sender(&self) -> bool {
+        try_increment(&self.senders)
+    }
+
+    /// Counts one more receiver unless the count is zero; `true` if it
+    /// did. For [`WeakReceiver::upgrade`](crate::WeakReceiver::upgrade);
+    /// the orderings are argued at [`try_add_sender`](Chan::try_add_sender).
+    pub(crate) fn try_add_receiver(&self) -> bool {
+        try_increment(&self.receivers)
+    }
+}
+
+/// Adds one to `count` unless it is zero; `true` if it did.
+fn try_increment(count: &AtomicUsize) -> bool {
+    let mut current = count.load(Ordering::Relaxed);
+    loop {
+        if current == 0 {
+            return false;
+        }
+        match count.compare_exchange_weak(
+            current,
+            current + 1,
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        ) {
+            Ok(_) => return true,
+            Err(actual) => current = actual,
+        }
+    }
 }
 
 /// Calls its function on the channel when dropped: on the normal path and

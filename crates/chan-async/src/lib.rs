@@ -56,6 +56,56 @@
 //!   grown to the peak number of waiters, and no lock for a send or receive
 //!   that does not need to wait or wake anyone.
 //!
+//! # Weak handles
+//!
+//! [`Sender::downgrade`] and [`Receiver::downgrade`] give a [`WeakSender`]
+//! or [`WeakReceiver`]: a handle that keeps the channel's memory but not
+//! the channel, since it is not counted among the senders (receivers).
+//! Dropping the last strong `Sender` closes the channel whatever weak
+//! senders exist. `upgrade()` returns a strong handle while one still
+//! exists and the channel is open (for a receiver: not yet closed and
+//! drained), and `None` for ever after. An actor can so keep a way to
+//! send to itself without keeping its own mailbox open:
+//!
+//! ```
+//! use chan_async::{Receiver, WeakSender};
+//! use tokio::sync::oneshot;
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! enum Msg {
+//!     Add(u32),
+//!     AddTwiceLater(u32),
+//!     Ping(oneshot::Sender<()>),
+//! }
+//!
+//! async fn actor(inbox: Receiver<Msg>, me: WeakSender<Msg>) -> u32 {
+//!     let mut total = 0;
+//!     // Ends once every strong sender is gone: `me` does not count.
+//!     while let Some(msg) = inbox.recv().await {
+//!         match msg {
+//!             Msg::Add(n) => total += n,
+//!             Msg::AddTwiceLater(n) => {
+//!                 if let Some(me) = me.upgrade() {
+//!                     me.send(Msg::Add(n)).await.unwrap();
+//!                     me.send(Msg::Add(n)).await.unwrap();
+//!                 } // the upgraded sender is dropped here
+//!             }
+//!             Msg::Ping(reply) => drop(reply.send(())),
+//!         }
+//!     }
+//!     total
+//! }
+//!
+//! let (tx, rx) = chan_async::channel(8);
+//! let actor = tokio::spawn(actor(rx, tx.downgrade()));
+//! tx.send(Msg::AddTwiceLater(5)).await.unwrap();
+//! let (reply, pong) = oneshot::channel();
+//! tx.send(Msg::Ping(reply)).await.unwrap();
+//! pong.await.unwrap();
+//! drop(tx); // the last user leaves: the actor takes what is queued, then stops
+//! assert_eq!(actor.await.unwrap(), 10);
+//! # });
+//! ```
+//!
 //! # Timeouts and cancellation
 //!
 //! Every future of the crate can be dropped at any point; what that does:
@@ -143,6 +193,7 @@ mod spin;
 mod state;
 mod sync;
 mod waiters;
+mod weak;
 
 #[cfg(feature = "std")]
 mod blocking;
@@ -162,6 +213,7 @@ pub use sender::Sender;
 #[cfg(feature = "sink")]
 pub use sink::SendSink;
 pub use state::ChannelState;
+pub use weak::{WeakReceiver, WeakSender};
 
 use chan::Chan;
 use sync::Arc;
@@ -200,6 +252,8 @@ fn _assert_auto_traits() {
     send::<SendUntil<'static, NotSync, core::future::Pending<()>>>();
     send::<RecvUntil<'static, NotSync, core::future::Pending<()>>>();
     send_sync::<TryIter<'static, NotSync>>();
+    send_sync::<WeakSender<NotSync>>();
+    send_sync::<WeakReceiver<NotSync>>();
     #[cfg(feature = "std")]
     {
         send_sync::<Iter<'static, NotSync>>();

@@ -797,3 +797,133 @@ fn recv_until_timing_out_as_a_send_completes_loses_nothing() {
         drop(keep);
     });
 }
+
+/// A weak sender's upgrade racing with the last strong sender's drop has
+/// exactly one winner. Either the upgrade comes first: the drop is then not
+/// the last, and the channel stays open until the upgraded sender is
+/// dropped too. Or the drop does: the upgrade returns `None`, and the
+/// channel is closed. (Fails if `upgrade` adds to the count without
+/// checking for zero: the upgraded sender then lives on a channel that the
+/// "last" drop closes under it.)
+#[test]
+fn weak_sender_upgrade_racing_the_last_drop_has_one_winner() {
+    model(|| {
+        let (tx, rx) = channel::<i32>(1);
+        let weak = tx.downgrade();
+        let dropper = thread::spawn(move || drop(tx));
+        let upgraded = match weak.upgrade() {
+            Some(tx2) => {
+                assert!(!tx2.is_closed());
+                assert_eq!(tx2.try_send(1), Ok(()));
+                dropper.join().unwrap();
+                assert!(!rx.is_closed(), "closed while an upgraded sender lives");
+                assert_eq!(rx.sender_count(), 1);
+                drop(tx2);
+                true
+            }
+            None => {
+                dropper.join().unwrap();
+                false
+            }
+        };
+        assert!(rx.is_closed());
+        assert!(
+            weak.upgrade().is_none(),
+            "a count that reached zero came back"
+        );
+        assert_eq!(rx.sender_count(), 0);
+        assert_eq!(rx.try_recv().ok(), upgraded.then_some(1));
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
+/// The last strong sender's drop, a weak sender's upgrade and an explicit
+/// close, all at once. An upgrade that starts after the close returns
+/// `None`. An upgraded sender that finds the channel closed while it lives
+/// found the explicit close's doing, never the drop's (the drop cannot be
+/// the last while the upgraded sender counts). A send through it is
+/// received, or refused with its value. Afterwards no upgrade succeeds, and
+/// the count stays at zero. (Fails, like the model above, if `upgrade`
+/// adds to a count that reached zero.)
+#[test]
+fn weak_sender_upgrade_racing_the_last_drop_and_a_close() {
+    model(|| {
+        let (tx, rx) = channel::<i32>(1);
+        let weak = tx.downgrade();
+        let close_done = Arc::new(AtomicBool::new(false));
+        let dropper = thread::spawn(move || drop(tx));
+        let closer = {
+            let close_done = Arc::clone(&close_done);
+            let rx = rx.clone();
+            thread::spawn(move || {
+                let closed_it = rx.close();
+                close_done.store(true, Ordering::SeqCst);
+                (closed_it, rx)
+            })
+        };
+        let after_close = close_done.load(Ordering::SeqCst);
+        let upgraded = weak.upgrade();
+        if after_close {
+            assert!(upgraded.is_none(), "upgraded after the close");
+        }
+        let closed_while_held = upgraded.as_ref().map(Sender::is_closed);
+        let sent = upgraded.as_ref().map(|tx2| tx2.try_send(1));
+        dropper.join().unwrap();
+        let (close_won, rx2) = closer.join().unwrap();
+        if closed_while_held == Some(true) {
+            assert!(
+                close_won,
+                "the last drop closed the channel under an upgraded sender"
+            );
+        }
+        drop(upgraded);
+        drop(rx2);
+        assert!(rx.is_closed());
+        assert!(
+            weak.upgrade().is_none(),
+            "a count that reached zero came back"
+        );
+        assert_eq!(rx.sender_count(), 0);
+        match sent {
+            Some(Ok(())) => assert_eq!(rx.try_recv(), Ok(1)),
+            Some(Err(refused)) => assert_eq!(refused.into_inner(), 1),
+            None => {}
+        }
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
+/// A weak receiver's upgrade racing with the last strong receiver's drop:
+/// either the upgrade wins, and the buffered message is still there for
+/// the upgraded receiver (the channel stays open while it lives), or the
+/// drop wins, closes the channel and drops the message, and the upgrade
+/// returns `None`. The message is dropped exactly once either way.
+#[test]
+fn weak_receiver_upgrade_racing_the_last_drop_has_one_winner() {
+    model(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = channel(1);
+        assert!(tx.try_send(Counted(Arc::clone(&drops))).is_ok());
+        let weak = rx.downgrade();
+        let dropper = thread::spawn(move || drop(rx));
+        match weak.upgrade() {
+            Some(rx2) => {
+                assert!(
+                    rx2.try_recv().is_ok(),
+                    "the message was dropped under an upgraded receiver"
+                );
+                dropper.join().unwrap();
+                assert!(!tx.is_closed(), "closed while an upgraded receiver lives");
+                drop(rx2);
+            }
+            None => dropper.join().unwrap(),
+        }
+        assert!(tx.is_closed());
+        assert!(
+            weak.upgrade().is_none(),
+            "a count that reached zero came back"
+        );
+        assert_eq!(tx.receiver_count(), 0);
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    });
+}

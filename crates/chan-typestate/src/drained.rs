@@ -19,7 +19,14 @@ use crate::state::{Closed, Closing};
 ///
 /// It owns the closing sender and keeps its single waiter entry in it: polled
 /// again, it refreshes that entry (the newest waker is the one woken);
-/// dropped, it drops the sender, which gives the entry back.
+/// dropped, it drops the sender, which gives the entry back. To stop
+/// waiting and keep the sender, take it back with
+/// [`into_sender`](Drained::into_sender).
+///
+/// `Drained` is [`Unpin`] whatever `T` is (it holds nothing but the
+/// handle), so it can be polled through `&mut` without pinning it first,
+/// for example by `tokio::time::timeout(d, &mut drained)`, and still be
+/// taken apart afterwards.
 ///
 /// # Panics
 ///
@@ -62,6 +69,45 @@ impl<T> Drained<T> {
         Self {
             sender: Some(sender),
         }
+    }
+
+    /// Gives up waiting and returns the closing sender, to wait again
+    /// later, with [`drained`](Sender::drained), or to drop it. Use it when
+    /// a wait with a limit ran out: poll the future through `&mut` (it is
+    /// [`Unpin`]), then take the sender back.
+    ///
+    /// The waiter entry it registered stays in the sender: a later
+    /// `drained()` reuses it, and otherwise it is freed the next time
+    /// the channel wakes drain waiters (one spurious wake for the task
+    /// that polled last) or when the sender is dropped.
+    ///
+    /// # Panics
+    ///
+    /// If the future already completed: it handed the sender over then,
+    /// typed [`Closed`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (tx, rx) = chan_typestate::channel(4);
+    /// tx.send("unread").await.unwrap();
+    /// let mut drained = tx.close().drained();
+    ///
+    /// // Nobody receives: the wait runs out, and the sender is still ours.
+    /// let waited = tokio::time::timeout(Duration::from_millis(5), &mut drained).await;
+    /// assert!(waited.is_err());
+    /// let tx = drained.into_sender();
+    /// assert_eq!(tx.len(), 1);
+    ///
+    /// assert_eq!(rx.recv().await, Some("unread"));
+    /// let tx = tx.drained().await; // now it completes
+    /// assert!(tx.is_empty());
+    /// # });
+    /// ```
+    pub fn into_sender(mut self) -> Sender<T, Closing> {
+        self.sender
+            .take()
+            .expect("`Drained::into_sender` called after the future completed")
     }
 }
 

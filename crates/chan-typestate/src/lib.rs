@@ -33,12 +33,14 @@
 //!
 //! | state | a [`Sender`] can | a [`Receiver`] can |
 //! |---|---|---|
-//! | [`Open`] | `send`, `try_send`, `send_until`, `send_timeout`, `send_deadline`, `clone`, `close` | `recv`, `try_recv`, `recv_until`, `recv_timeout`, `recv_deadline`, `iter`, `try_iter`, `clone`, `close` |
-//! | [`Closing`] | `drained` (wait until everything accepted is consumed) | `recv`, `try_recv`, `recv_until`, `recv_timeout`, `recv_deadline`, `iter`, `try_iter`, `drain`, `finish` |
+//! | [`Open`] | `send`, `try_send`, `send_blocking`, `send_until`, `send_timeout`, `send_deadline`, `closed`, `clone`, `close` | `recv`, `try_recv`, `recv_blocking`, `recv_many`, `recv_until`, `recv_timeout`, `recv_deadline`, `iter`, `try_iter`, `Stream`, `clone`, `close` |
+//! | [`Closing`] | `drained` (wait until everything accepted is consumed) | `recv`, `try_recv`, `recv_blocking`, `recv_many`, `recv_until`, `recv_timeout`, `recv_deadline`, `iter`, `try_iter`, `Stream`, `drain`, `finish` |
 //! | [`Closed`] | queries only | queries only |
 //!
-//! Every handle, in every state, answers `state()`, `len()` and `capacity()`
-//! and has `into_current()`.
+//! Every handle, in every state, answers the queries `state()`, `len()`,
+//! `is_empty()`, `is_full()`, `capacity()`, `is_closed()`,
+//! `sender_count()`, `receiver_count()` and `same_channel()`, and has
+//! `into_current()`, `as_inner()` and `into_inner()`.
 //!
 //! - [`Sender::close`] and [`Receiver::close`] take the handle by value,
 //!   close the channel for every handle, and return it typed [`Closing`].
@@ -56,6 +58,58 @@
 //! A state change moves the wrapped [`chan_async`] handle into the new one:
 //! no handle is created or dropped, so the sender and receiver counts stay
 //! as they are. A closing or closed handle still counts.
+//!
+//! # Mixing typed and plain handles
+//!
+//! A typed handle is a [`chan_async`] handle with a state in its type, and
+//! the two convert both ways without touching the handle counts, so a
+//! program can adopt typed handles part-way:
+//!
+//! - [`SenderState::from`] / [`ReceiverState::from`] wrap a plain
+//!   [`chan_async::Sender`] / [`chan_async::Receiver`], typed after the
+//!   channel's state at that moment.
+//! - [`Sender::into_inner`] / [`Receiver::into_inner`] unwrap a typed
+//!   handle in any state; [`Sender::as_inner`] / [`Receiver::as_inner`]
+//!   lend the plain handle, for what only it offers, such as
+//!   [`downgrade`](chan_async::Sender::downgrade) to a weak handle.
+//!
+//! The handle moves across: no handle is created or dropped, so the
+//! channel closes exactly when it would have without the conversion.
+//!
+//! ```
+//! use chan_typestate::SenderState;
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! // Code written for chan-async: a channel, a synchronous feeder, a consumer.
+//! let (tx, rx) = chan_async::channel::<u32>(4);
+//! let feeder = {
+//!     let tx = tx.clone();
+//!     tokio::task::spawn_blocking(move || {
+//!         for job in 1..=3 {
+//!             tx.send_blocking(job).unwrap();
+//!         }
+//!     })
+//! };
+//! let consumer = tokio::spawn(async move {
+//!     let mut total = 0;
+//!     while let Some(job) = rx.recv().await {
+//!         total += job;
+//!     }
+//!     total
+//! });
+//!
+//! // The shutdown path takes its sender typed: after `close` it cannot send.
+//! let SenderState::Open(tx) = SenderState::from(tx) else {
+//!     unreachable!("nobody closed the channel yet");
+//! };
+//! feeder.await.unwrap();
+//! let tx = tx.close().drained().await; // every accepted job was taken
+//! assert_eq!(consumer.await.unwrap(), 6);
+//!
+//! // And hands it back to plain code the same way.
+//! let tx: chan_async::Sender<u32> = tx.into_inner();
+//! assert!(tx.is_closed());
+//! # });
+//! ```
 //!
 //! # Counted drop transitions
 //!
@@ -276,7 +330,10 @@
 mod current;
 mod deadline;
 mod drained;
+mod interop;
+mod ops;
 mod permit;
+mod queries;
 mod receiver;
 mod sender;
 mod state;
@@ -297,13 +354,16 @@ pub use state::{Closed, Closing, Open};
 ///
 /// ```
 /// use std::future::Pending;
-/// use chan_typestate::future::{Recv, RecvUntil, Send, SendUntil};
+/// use chan_typestate::future::{Closed, Recv, RecvMany, RecvUntil, Send, SendUntil};
 ///
 /// let (tx, rx) = chan_typestate::channel::<u8>(1);
 /// let _: Send<'_, u8> = tx.send(1);
 /// let _: SendUntil<'_, u8, Pending<()>> = tx.send_until(1, std::future::pending());
+/// let _: Closed<'_> = tx.closed();
 /// let _: Recv<'_, u8> = rx.recv();
 /// let _: RecvUntil<'_, u8, Pending<()>> = rx.recv_until(std::future::pending());
+/// let mut buf = Vec::new();
+/// let _: RecvMany<'_, u8> = rx.recv_many(&mut buf, 8);
 /// ```
 pub mod future {
     pub use chan_async::{
@@ -374,4 +434,8 @@ fn _assert_auto_traits() {
     send_sync::<SenderState<NotSync>>();
     send_sync::<ReceiverState<NotSync>>();
     send::<Drained<NotSync>>();
+    fn unpin<X: Unpin>() {}
+    unpin::<Drained<core::marker::PhantomPinned>>();
+    unpin::<Sender<core::marker::PhantomPinned, Open>>();
+    unpin::<Receiver<core::marker::PhantomPinned, Closing>>();
 }
