@@ -33,6 +33,7 @@
 use ringbuf_core::{PopError, PushError, RingBuffer};
 
 use crate::error::{TryRecvError, TrySendError};
+use crate::rendezvous::{Exchange, Rv};
 use crate::state::ChannelState;
 use crate::sync::{AtomicBool, AtomicUsize, Ordering};
 use crate::waiters::{Flag, NoFlag, WaitQueue};
@@ -57,6 +58,9 @@ pub(crate) struct Chan<T> {
     pub(crate) send_waiters: WaitQueue,
     /// The close, for `Closed` futures.
     pub(crate) close_event: CloseEvent,
+    /// A rendezvous channel's (capacity 0) values and waiters; the ring,
+    /// of one slot, is then never used. `None` for a buffered channel.
+    exchange: Option<Exchange<T>>,
 }
 
 /// The receivers' queue flag: the ring's "consumers waiting" bit.
@@ -117,11 +121,11 @@ impl CloseEvent {
 }
 
 impl<T> Chan<T> {
-    /// A channel with one sender and one receiver.
+    /// A channel with one sender and one receiver; a rendezvous if
+    /// `capacity` is 0.
     pub(crate) fn new(capacity: usize) -> Self {
-        assert!(capacity > 0, "channel capacity must be at least 1");
         Self {
-            ring: RingBuffer::new(capacity),
+            ring: RingBuffer::new(capacity.max(1)),
             senders: AtomicUsize::new(1),
             receivers: AtomicUsize::new(1),
             recv_waiters: WaitQueue::new(),
@@ -130,7 +134,14 @@ impl<T> Chan<T> {
                 happened: AtomicBool::new(false),
                 waiters: WaitQueue::new(),
             },
+            exchange: (capacity == 0).then(Exchange::new),
         }
+    }
+
+    /// The exchange, on a rendezvous channel.
+    #[inline(always)]
+    pub(crate) fn rendezvous(&self) -> Option<Rv<'_, T>> {
+        self.exchange.as_ref().map(|ex| Rv::new(ex, self))
     }
 
     /// The receivers' queue's flag.
@@ -144,6 +155,9 @@ impl<T> Chan<T> {
     }
 
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        if let Some(rv) = self.rendezvous() {
+            return rv.try_send(value);
+        }
         match self.ring.push_reporting_waiters(value) {
             Ok(receivers_waiting) => {
                 if receivers_waiting {
@@ -160,6 +174,9 @@ impl<T> Chan<T> {
     /// permit is used ([`Chan::send_reserved`]) or given back
     /// ([`Chan::release_reserved`]).
     pub(crate) fn try_reserve(&self) -> Result<(), TrySendError<()>> {
+        if let Some(rv) = self.rendezvous() {
+            return rv.try_reserve();
+        }
         self.ring.try_reserve().map_err(|error| match error {
             PushError::Full(()) => TrySendError::Full(()),
             PushError::Closed(()) => TrySendError::Closed(()),
@@ -171,6 +188,10 @@ impl<T> Chan<T> {
     /// closed channel the last permit's message wakes every waiting
     /// receiver, since after it the channel is drained for good once empty.
     pub(crate) fn send_reserved(&self, value: T) {
+        if let Some(rv) = self.rendezvous() {
+            rv.send_reserved(value);
+            return;
+        }
         let receivers_waiting = self.ring.push_reserved(value);
         if self.receivers.load(Ordering::Acquire) == 0 {
             // Nobody can receive it; the last receiver's drop may have
@@ -187,6 +208,10 @@ impl<T> Chan<T> {
     /// `Drained` futures queued with them); on a closed channel, the last
     /// permit wakes every waiting receiver to see the end.
     pub(crate) fn release_reserved(&self) {
+        if let Some(rv) = self.rendezvous() {
+            rv.release_reserved();
+            return;
+        }
         let released = self.ring.release_reservation();
         if released.producers_waiting {
             self.send_waiters.notify(1, &self.send_flag());
@@ -205,6 +230,9 @@ impl<T> Chan<T> {
     }
 
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
+        if let Some(rv) = self.rendezvous() {
+            return rv.try_recv();
+        }
         match self.ring.pop_reporting_waiters() {
             Ok((value, senders_waiting)) => {
                 if senders_waiting {
@@ -269,7 +297,10 @@ impl<T> Chan<T> {
     /// unwinding from another panic (a handle dropped during it): that one
     /// goes on, and the waker's is dropped, rather than aborting.
     pub(crate) fn close(&self) -> bool {
-        let closed_now = self.ring.close();
+        let closed_now = match self.rendezvous() {
+            Some(rv) => rv.close(),
+            None => self.ring.close(),
+        };
         if closed_now {
             self.close_event.happened.store(true, Ordering::Release);
             // `notify_all` locks each queue even when it looks empty: a
@@ -289,6 +320,9 @@ impl<T> Chan<T> {
     }
 
     pub(crate) fn is_closed(&self) -> bool {
+        if let Some(rv) = self.rendezvous() {
+            return rv.is_closed();
+        }
         self.ring.is_closed()
     }
 
@@ -299,6 +333,9 @@ impl<T> Chan<T> {
     }
 
     pub(crate) fn state(&self) -> ChannelState {
+        if let Some(rv) = self.rendezvous() {
+            return rv.state(self.receivers.load(Ordering::Relaxed));
+        }
         if !self.ring.is_closed() {
             ChannelState::Open
         } else if self.ring.is_empty() && self.ring.reserved() == 0
@@ -310,17 +347,26 @@ impl<T> Chan<T> {
         }
     }
 
+    /// Messages buffered; always 0 on a rendezvous channel (a value handed
+    /// to a receiver is not buffered).
     pub(crate) fn len(&self) -> usize {
+        if self.exchange.is_some() {
+            return 0;
+        }
         self.ring.len()
     }
 
     pub(crate) fn capacity(&self) -> usize {
+        if self.exchange.is_some() {
+            return 0;
+        }
         self.ring.capacity()
     }
 
-    /// Every slot holds a message or is held by a permit.
+    /// Every slot holds a message or is held by a permit: always, for a
+    /// rendezvous channel (no slot at all).
     pub(crate) fn is_full(&self) -> bool {
-        self.ring.is_full()
+        self.exchange.is_some() || self.ring.is_full()
     }
 
     pub(crate) fn sender_count(&self) -> usize {
@@ -391,6 +437,10 @@ impl<T> Chan<T> {
     /// then drops the rest while the panic unwinds.
     fn drop_buffered(&self) {
         // Drops the rest if dropping one message panics.
+        if let Some(rv) = self.rendezvous() {
+            rv.drop_handed();
+            return;
+        }
         let rest = OnDrop(self, Chan::drop_buffered);
         while let Ok(value) = self.ring.try_pop() {
             drop(value);

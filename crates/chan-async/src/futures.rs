@@ -14,6 +14,7 @@ use pin_project_lite::pin_project;
 
 use crate::chan::{Chan, CloseEvent, RecvFlag, SendFlag};
 use crate::error::{SendError, TryRecvError, TrySendError};
+use crate::rendezvous::{Place, Role};
 use crate::waiters::{Kind, NoFlag, Waiter};
 
 pin_project! {
@@ -23,6 +24,9 @@ pin_project! {
     ///
     /// Dropping it before it completes drops the message, which was then
     /// never sent: a message is either wholly in the channel or not at all.
+    /// On a rendezvous channel (capacity 0) a waiting send's message can be
+    /// taken by a receive between two polls: the send has then completed,
+    /// and dropping the future before it reported `Ok` changes nothing.
     ///
     /// # Panics
     ///
@@ -41,7 +45,10 @@ pin_project! {
     pub struct Send<'a, T> {
         waiter: Waiter<'a, SendFlag<'a, T>>,
         chan: &'a Chan<T>,
+        // On a rendezvous channel the value moves into `place` while the
+        // send waits in line.
         value: Option<T>,
+        place: Place<'a, T>,
     }
 }
 
@@ -51,16 +58,24 @@ impl<'a, T> Send<'a, T> {
             waiter: Waiter::new(&chan.send_waiters, Kind::One, chan.send_flag()),
             chan,
             value: Some(value),
+            place: Place::new(chan, Role::Sender),
         }
     }
 
     /// Gives up on the send: leaves the senders' queue (passing on a wake
     /// it received and did not use) and returns the message, unless it was
-    /// already sent or handed back.
+    /// already sent or handed back. `None` for a pending send only on a
+    /// rendezvous channel, where a receive took the value meanwhile: the
+    /// send completed.
     pub(crate) fn cancel(self) -> Option<T> {
-        let Self { waiter, value, .. } = self;
+        let Self {
+            waiter,
+            value,
+            mut place,
+            ..
+        } = self;
         drop(waiter);
-        value
+        value.or_else(|| place.withdraw())
     }
 }
 
@@ -71,7 +86,14 @@ impl<T> Future for Send<'_, T> {
         let this = self.project();
         let chan = *this.chan;
         let value = this.value;
-        assert!(value.is_some(), "`Send` polled after it completed");
+        let place = this.place;
+        assert!(
+            value.is_some() || place.waiting(),
+            "`Send` polled after it completed"
+        );
+        if let Some(rv) = place.rendezvous() {
+            return rv.poll_send(&mut place.key, value, cx);
+        }
         this.waiter.poll(cx, || {
             let message = value.take()?;
             match chan.try_send(message) {
@@ -101,14 +123,14 @@ impl<T> Future for Send<'_, T> {
 /// ```
 impl<T> FusedFuture for Send<'_, T> {
     fn is_terminated(&self) -> bool {
-        self.value.is_none()
+        self.value.is_none() && !self.place.waiting()
     }
 }
 
 impl<T> fmt::Debug for Send<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Send")
-            .field("done", &self.value.is_none())
+            .field("done", &self.is_terminated())
             .finish_non_exhaustive()
     }
 }
@@ -145,6 +167,7 @@ pin_project! {
         chan: &'a Chan<T>,
         // Whether the last poll returned `Ready`.
         done: bool,
+        place: Place<'a, T>,
     }
 }
 
@@ -154,6 +177,7 @@ impl<'a, T> Recv<'a, T> {
             waiter: Waiter::new(&chan.recv_waiters, Kind::One, chan.recv_flag()),
             chan,
             done: false,
+            place: Place::new(chan, Role::Receiver),
         }
     }
 }
@@ -164,7 +188,11 @@ impl<T> Future for Recv<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.project();
         let chan = *this.chan;
-        let poll = this.waiter.poll(cx, || recv_attempt(chan));
+        let place = this.place;
+        let poll = match place.rendezvous() {
+            Some(rv) => rv.poll_recv(&mut place.key, cx, false),
+            None => this.waiter.poll(cx, || recv_attempt(chan)),
+        };
         *this.done = poll.is_ready();
         poll
     }
@@ -236,6 +264,7 @@ pin_project! {
         limit: usize,
         // Whether the last poll returned `Ready`.
         done: bool,
+        place: Place<'a, T>,
     }
 }
 
@@ -247,6 +276,7 @@ impl<'a, T> RecvMany<'a, T> {
             buf,
             limit,
             done: false,
+            place: Place::new(chan, Role::Receiver),
         }
     }
 }
@@ -261,6 +291,12 @@ impl<T> Future for RecvMany<'_, T> {
             return Poll::Ready(0);
         }
         let (chan, buf, limit) = (*this.chan, &mut **this.buf, *this.limit);
+        let place = this.place;
+        if let Some(rv) = place.rendezvous() {
+            let poll = rv.poll_recv_many(&mut place.key, cx, buf, limit);
+            *this.done = poll.is_ready();
+            return poll;
+        }
         let poll = this
             .waiter
             .poll(cx, || match chan.try_recv_many(buf, limit) {

@@ -27,6 +27,7 @@ use futures_core::future::FusedFuture;
 
 use crate::chan::{Chan, SendFlag};
 use crate::error::{SendError, TrySendError};
+use crate::rendezvous::{Place, Role};
 use crate::waiters::{Kind, WaitKey, Waiter};
 use crate::Sender;
 
@@ -55,6 +56,7 @@ impl<T> Sender<T> {
             waiter: Waiter::new(&self.chan.send_waiters, Kind::One, self.chan.send_flag()),
             chan: &self.chan,
             done: false,
+            place: Place::new(&self.chan, Role::Sender),
         }
     }
 
@@ -102,6 +104,7 @@ impl<T> Sender<T> {
         ReserveOwned {
             sender: Some(self),
             key: WaitKey::default(),
+            rv_key: None,
         }
     }
 
@@ -278,6 +281,9 @@ pub struct Reserve<'a, T> {
     waiter: Waiter<'a, SendFlag<'a, T>>,
     chan: &'a Chan<T>,
     done: bool,
+    /// Its place on a rendezvous channel: dropped after the grant and
+    /// before it returned, it gives the permit back.
+    place: Place<'a, T>,
 }
 
 impl<'a, T> Future for Reserve<'a, T> {
@@ -287,7 +293,11 @@ impl<'a, T> Future for Reserve<'a, T> {
         let this = self.get_mut();
         assert!(!this.done, "`Reserve` polled after it completed");
         let chan = this.chan;
-        let reserved = this.waiter.poll(cx, || reserve_attempt(chan));
+        let place = &mut this.place;
+        let reserved = match place.rendezvous() {
+            Some(rv) => rv.poll_reserve(&mut place.key, cx),
+            None => this.waiter.poll(cx, || reserve_attempt(chan)),
+        };
         this.done = reserved.is_ready();
         reserved.map(|reserved| reserved.map(|()| Permit { chan }))
     }
@@ -328,6 +338,8 @@ pub struct ReserveOwned<T> {
     // `None` once it returned `Ready`.
     sender: Option<Sender<T>>,
     key: WaitKey,
+    /// Its place on a rendezvous channel.
+    rv_key: Option<usize>,
 }
 
 impl<T> Future for ReserveOwned<T> {
@@ -340,11 +352,14 @@ impl<T> Future for ReserveOwned<T> {
             .as_ref()
             .expect("`ReserveOwned` polled after it completed")
             .chan;
-        let reserved =
-            chan.send_waiters
+        let reserved = match chan.rendezvous() {
+            Some(rv) => rv.poll_reserve(&mut this.rv_key, cx),
+            None => chan
+                .send_waiters
                 .poll(&mut this.key, cx, Kind::One, &chan.send_flag(), || {
                     reserve_attempt(chan)
-                });
+                }),
+        };
         reserved.map(|reserved| {
             let sender = this.sender.take();
             reserved.map(|()| OwnedPermit { sender })
@@ -356,6 +371,10 @@ impl<T> Drop for ReserveOwned<T> {
     fn drop(&mut self) {
         if let Some(sender) = &self.sender {
             let chan = &*sender.chan;
+            if let Some(rv) = chan.rendezvous() {
+                // A permit granted and not returned is given back.
+                rv.withdraw(&mut self.rv_key);
+            }
             chan.send_waiters.cancel(&mut self.key, &chan.send_flag());
         }
     }

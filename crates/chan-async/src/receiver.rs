@@ -37,6 +37,8 @@ pub struct Receiver<T> {
     pub(crate) chan: Arc<Chan<T>>,
     /// The waiter entry used when this handle is polled as a `Stream`.
     stream_key: WaitKey,
+    /// The same on a rendezvous channel.
+    rv_key: Option<usize>,
 }
 
 impl<T> Receiver<T> {
@@ -44,6 +46,7 @@ impl<T> Receiver<T> {
         Self {
             chan,
             stream_key: WaitKey::default(),
+            rv_key: None,
         }
     }
 
@@ -191,6 +194,9 @@ impl<T> futures_core::Stream for Receiver<T> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
         let chan = &*this.chan;
+        if let Some(rv) = chan.rendezvous() {
+            return rv.poll_recv(&mut this.rv_key, cx, true);
+        }
         chan.recv_waiters.poll(
             &mut this.stream_key,
             cx,
@@ -249,6 +255,9 @@ impl<T> Drop for Receiver<T> {
         // Counted out even if the wake that `cancel` passes on panics: a
         // receiver that stayed counted would keep the channel open forever.
         let _remove = OnDrop(chan, Chan::remove_receiver);
+        if let Some(rv) = chan.rendezvous() {
+            rv.cancel_recv(&mut self.rv_key);
+        }
         chan.recv_waiters
             .cancel(&mut self.stream_key, &chan.recv_flag());
     }

@@ -82,6 +82,8 @@ impl<T> Sender<T> {
 pub struct SendSink<'a, T> {
     sender: Handle<'a, T>,
     key: WaitKey,
+    /// Its place on a rendezvous channel.
+    rv_key: Option<usize>,
     /// A slot is held (by `poll_ready`) for the next `start_send`.
     holds_slot: bool,
 }
@@ -106,6 +108,7 @@ impl<'a, T> SendSink<'a, T> {
         Self {
             sender,
             key: WaitKey::default(),
+            rv_key: None,
             holds_slot: false,
         }
     }
@@ -131,11 +134,14 @@ impl<T> Sink<T> for SendSink<'_, T> {
             return Poll::Ready(Ok(()));
         }
         let chan = &*this.sender.get().chan;
-        let reserved =
-            chan.send_waiters
+        let reserved = match chan.rendezvous() {
+            Some(rv) => rv.poll_reserve(&mut this.rv_key, cx),
+            None => chan
+                .send_waiters
                 .poll(&mut this.key, cx, Kind::One, &chan.send_flag(), || {
                     reserve_attempt(chan)
-                });
+                }),
+        };
         if let Poll::Ready(Ok(())) = reserved {
             this.holds_slot = true;
         }
@@ -175,6 +181,10 @@ impl<T> Drop for SendSink<'_, T> {
     fn drop(&mut self) {
         self.give_back_slot();
         let chan = &*self.sender.get().chan;
+        if let Some(rv) = chan.rendezvous() {
+            // A permit granted and not returned is given back.
+            rv.withdraw(&mut self.rv_key);
+        }
         chan.send_waiters.cancel(&mut self.key, &chan.send_flag());
     }
 }

@@ -400,11 +400,14 @@ pub(crate) mod sealed {
 }
 
 /// Creates a channel that buffers up to `capacity` messages and returns its
-/// two [`Open`] handles.
+/// two [`Open`] handles. Capacity 0 makes a rendezvous channel, where a
+/// send completes only when a receiver takes its value (see
+/// [`chan_async::channel`]).
 ///
 /// # Panics
 ///
-/// If `capacity` is 0, as [`chan_async::channel`] does.
+/// If `capacity` is larger than `usize::MAX / 8`, as
+/// [`chan_async::channel`] does.
 ///
 /// ```
 /// use chan_typestate::{ChannelState, Open, Receiver, Sender};
