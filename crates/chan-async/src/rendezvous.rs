@@ -205,10 +205,16 @@ impl<T> Inner<T> {
     /// A receive's take: a handed value first, then (while open) the value
     /// of the first blocked send, which completes.
     fn take(&mut self, after: &mut After<T>) -> Option<T> {
+        self.take_from(true, after)
+    }
+
+    /// [`take`](Inner::take), looking in the senders' line only if
+    /// `senders` is true.
+    fn take_from(&mut self, senders: bool, after: &mut After<T>) -> Option<T> {
         if let Some(value) = self.handed.pop_front() {
             return Some(value);
         }
-        if self.closed {
+        if self.closed || !senders {
             return None;
         }
         let mut index = self.senders.front(LINE);
@@ -751,7 +757,11 @@ impl<T> Inner<T> {
         after: &mut After<T>,
         then: &mut Option<impl FnOnce(&mut Inner<T>, &mut After<T>, T) -> R>,
     ) -> Option<Option<R>> {
-        if let Some(value) = self.take(after) {
+        // A receiver committed to a permit waits for that value (or any
+        // handed one), not for a blocked send: polled again before the
+        // permit sends, it leaves blocked sends to receives that are free.
+        let committed = key.is_some_and(|index| self.receivers.list_of(index) == Some(COMMITTED));
+        if let Some(value) = self.take_from(!committed, after) {
             after.discard.push(waker);
             if let Some(index) = key.take() {
                 self.leave_receiver(index, false, after);
