@@ -60,7 +60,7 @@ pub(crate) struct Chan<T> {
     pub(crate) close_event: CloseEvent,
     /// A rendezvous channel's (capacity 0) values and waiters; the ring,
     /// of one slot, is then never used. `None` for a buffered channel.
-    exchange: Option<Exchange<T>>,
+    exchange: Option<Box<Exchange<T>>>,
 }
 
 /// The receivers' queue flag: the ring's "consumers waiting" bit.
@@ -134,7 +134,7 @@ impl<T> Chan<T> {
                 happened: AtomicBool::new(false),
                 waiters: WaitQueue::new(),
             },
-            exchange: (capacity == 0).then(Exchange::new),
+            exchange: (capacity == 0).then(|| Box::new(Exchange::new())),
         }
     }
 
@@ -154,6 +154,10 @@ impl<T> Chan<T> {
         SendFlag(&self.ring)
     }
 
+    // Inlined: the whole of a send that does not wait. (The rendezvous
+    // test made it too large for the inliner's taste, and that cost more
+    // than the test itself.)
+    #[inline(always)]
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         if let Some(rv) = self.rendezvous() {
             return rv.try_send(value);
@@ -229,10 +233,9 @@ impl<T> Chan<T> {
         }
     }
 
+    // Inlined, as `try_send`.
+    #[inline(always)]
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
-        if let Some(rv) = self.rendezvous() {
-            return rv.try_recv();
-        }
         match self.ring.pop_reporting_waiters() {
             Ok((value, senders_waiting)) => {
                 if senders_waiting {
@@ -240,7 +243,12 @@ impl<T> Chan<T> {
                 }
                 Ok(value)
             }
-            Err(PopError::Empty) => Err(TryRecvError::Empty),
+            // A rendezvous channel's ring is never pushed nor closed: its
+            // receives all come here, off the buffered fast path.
+            Err(PopError::Empty) => match self.rendezvous() {
+                Some(rv) => rv.try_recv(),
+                None => Err(TryRecvError::Empty),
+            },
             Err(PopError::Closed) => Err(TryRecvError::Closed),
         }
     }

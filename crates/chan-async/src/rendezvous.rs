@@ -441,6 +441,9 @@ impl<'a, T> Rv<'a, T> {
         result
     }
 
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn try_send(self, value: T) -> Result<(), TrySendError<T>> {
         self.locked(|inner, after| inner.offer(value, after))
     }
@@ -536,6 +539,9 @@ impl<'a, T> Rv<'a, T> {
         })
     }
 
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn try_recv(self) -> Result<T, TryRecvError> {
         self.locked(|inner, after| {
             let taken = inner.take(after);
@@ -609,6 +615,9 @@ impl<'a, T> Rv<'a, T> {
         }
     }
 
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn try_reserve(self) -> Result<(), TrySendError<()>> {
         self.locked(|inner, _| inner.commit())
     }
@@ -654,6 +663,9 @@ impl<'a, T> Rv<'a, T> {
 
     /// A permit's send: the value goes to the committed receiver (or, if it
     /// went away, to the next receive); dropped if no receiver is left.
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn send_reserved(self, value: T) {
         self.locked(|inner, after| {
             inner.permits -= 1;
@@ -673,6 +685,9 @@ impl<'a, T> Rv<'a, T> {
     }
 
     /// A permit given back unused.
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn release_reserved(self) {
         self.locked(|inner, after| inner.release(after));
     }
@@ -680,6 +695,9 @@ impl<'a, T> Rv<'a, T> {
     /// Closes; `true` if this call did. Blocked sends get their values
     /// back, a reserve granted but not yet returned gets `Err` (its permit
     /// ends), every receiver re-checks.
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn close(self) -> bool {
         self.locked(|inner, after| {
             if inner.closed {
@@ -720,6 +738,9 @@ impl<'a, T> Rv<'a, T> {
 
     /// The last receiver is gone: handed values are dropped, and from now
     /// on permits' values too.
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn drop_handed(self) {
         self.locked(|inner, after| {
             inner.receivers_gone = true;
@@ -728,12 +749,18 @@ impl<'a, T> Rv<'a, T> {
         });
     }
 
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn is_closed(self) -> bool {
         self.ex.inner.lock().closed
     }
 
     /// Open; or closed with a handed value or a permit left (and a
     /// receiver to take it); or closed for good.
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn state(self, receivers: usize) -> ChannelState {
         let inner = self.ex.inner.lock();
         if !inner.closed {
