@@ -154,14 +154,23 @@ impl<T> Chan<T> {
         SendFlag(&self.ring)
     }
 
-    // Inlined: the whole of a send that does not wait. (The rendezvous
-    // test made it too large for the inliner's taste, and that cost more
-    // than the test itself.)
+    /// A send that does not wait, on either kind of channel.
+    ///
+    /// The rendezvous test is in this small wrapper, inlined, so that
+    /// [`Chan::push`] keeps the size (and the inlining) it had without it:
+    /// measured, the test inside it cost more through lost inlining than
+    /// the test itself.
     #[inline(always)]
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         if let Some(rv) = self.rendezvous() {
             return rv.try_send(value);
         }
+        self.push(value)
+    }
+
+    /// A buffered channel's send that does not wait: the futures' attempt,
+    /// once they know the channel is not a rendezvous.
+    pub(crate) fn push(&self, value: T) -> Result<(), TrySendError<T>> {
         match self.ring.push_reporting_waiters(value) {
             Ok(receivers_waiting) => {
                 if receivers_waiting {
@@ -233,9 +242,24 @@ impl<T> Chan<T> {
         }
     }
 
-    // Inlined, as `try_send`.
+    /// A receive that does not wait, on either kind of channel. A
+    /// rendezvous channel's ring is never pushed nor closed, so its
+    /// receives all find it empty and only then ask the exchange, off the
+    /// buffered fast path (inlined as [`Chan::try_send`] is).
     #[inline(always)]
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
+        let popped = self.pop();
+        if let Err(TryRecvError::Empty) = popped {
+            if let Some(rv) = self.rendezvous() {
+                return rv.try_recv();
+            }
+        }
+        popped
+    }
+
+    /// A buffered channel's receive that does not wait: the futures'
+    /// attempt, once they know the channel is not a rendezvous.
+    pub(crate) fn pop(&self) -> Result<T, TryRecvError> {
         match self.ring.pop_reporting_waiters() {
             Ok((value, senders_waiting)) => {
                 if senders_waiting {
@@ -243,12 +267,7 @@ impl<T> Chan<T> {
                 }
                 Ok(value)
             }
-            // A rendezvous channel's ring is never pushed nor closed: its
-            // receives all come here, off the buffered fast path.
-            Err(PopError::Empty) => match self.rendezvous() {
-                Some(rv) => rv.try_recv(),
-                None => Err(TryRecvError::Empty),
-            },
+            Err(PopError::Empty) => Err(TryRecvError::Empty),
             Err(PopError::Closed) => Err(TryRecvError::Closed),
         }
     }

@@ -96,7 +96,7 @@ impl<T> Future for Send<'_, T> {
         }
         this.waiter.poll(cx, || {
             let message = value.take()?;
-            match chan.try_send(message) {
+            match chan.push(message) {
                 Ok(()) => Some(Ok(())),
                 Err(TrySendError::Closed(message)) => Some(Err(SendError(message))),
                 Err(TrySendError::Full(message)) => {
@@ -220,9 +220,10 @@ impl<T> FusedFuture for Recv<'_, T> {
     }
 }
 
-/// One receive attempt as the waiting loop wants it: `Some` when finished.
+/// One receive attempt on a buffered channel as the waiting loop wants it:
+/// `Some` when finished.
 pub(crate) fn recv_attempt<T>(chan: &Chan<T>) -> Option<Option<T>> {
-    match chan.try_recv() {
+    match chan.pop() {
         Ok(message) => Some(Some(message)),
         Err(TryRecvError::Closed) => Some(None),
         Err(TryRecvError::Empty) => None,

@@ -450,6 +450,9 @@ impl<'a, T> Rv<'a, T> {
 
     /// A send: hands `value` to a waiting receiver, or waits in line with
     /// it (the value then lives in the entry, where a receive can take it).
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn poll_send(
         self,
         key: &mut Option<usize>,
@@ -519,6 +522,9 @@ impl<'a, T> Rv<'a, T> {
 
     /// A send or reserve gives up: its value, if no receive took it, or
     /// nothing. A reserve that was granted gives its permit back.
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn withdraw(self, key: &mut Option<usize>) -> Withdrawn<T> {
         let Some(index) = key.take() else {
             return Withdrawn::Nothing;
@@ -557,6 +563,9 @@ impl<'a, T> Rv<'a, T> {
     }
 
     /// A receive: a value, or `None` at the end, or waits in line.
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn poll_recv(
         self,
         key: &mut Option<usize>,
@@ -568,6 +577,9 @@ impl<'a, T> Rv<'a, T> {
 
     /// `recv_many`: appends a value and what else is there now (up to
     /// `limit`); 0 at the end.
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn poll_recv_many(
         self,
         key: &mut Option<usize>,
@@ -609,6 +621,9 @@ impl<'a, T> Rv<'a, T> {
     }
 
     /// A receiver gives up waiting; a value it was handed goes to the next.
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn cancel_recv(self, key: &mut Option<usize>) {
         if let Some(index) = key.take() {
             self.locked(|inner, after| inner.leave_receiver(index, true, after));
@@ -624,6 +639,9 @@ impl<'a, T> Rv<'a, T> {
 
     /// A reserve: a permit once a free receiver waits (committed to it), or
     /// waits in line with the sends.
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn poll_reserve(
         self,
         key: &mut Option<usize>,
@@ -915,6 +933,7 @@ impl<'a, T> Place<'a, T> {
 }
 
 impl<T> Drop for Place<'_, T> {
+    #[inline]
     fn drop(&mut self) {
         if self.key.is_some() {
             drop(self.withdraw());
