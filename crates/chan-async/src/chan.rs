@@ -292,8 +292,8 @@ impl<T> Chan<T> {
         self.ring.is_closed()
     }
 
-    /// Closed, empty and no permit outstanding (or no receiver left):
-    /// nothing will ever be received again.
+    /// Closed, empty and no permit outstanding (with no receiver left,
+    /// whatever permits are out): nothing will ever be received again.
     pub(crate) fn is_drained(&self) -> bool {
         self.state() == ChannelState::Closed
     }
@@ -301,8 +301,8 @@ impl<T> Chan<T> {
     pub(crate) fn state(&self) -> ChannelState {
         if !self.ring.is_closed() {
             ChannelState::Open
-        } else if self.ring.is_empty() && self.ring.reserved() == 0
-            || self.receivers.load(Ordering::Relaxed) == 0
+        } else if self.ring.is_empty()
+            && (self.ring.reserved() == 0 || self.receivers.load(Ordering::Relaxed) == 0)
         {
             ChannelState::Closed
         } else {
