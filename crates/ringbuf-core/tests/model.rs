@@ -273,7 +273,11 @@ fn check(capacity: usize, ops: &[Op]) -> Result<(), TestCaseError> {
         while let Some(expected) = model.queue.pop_front() {
             prop_assert_eq!(ring.try_pop(), Ok(expected), "drain");
         }
-        prop_assert_eq!(ring.try_pop(), Err(PopError::Empty), "empty, reservations held");
+        prop_assert_eq!(
+            ring.try_pop(),
+            Err(PopError::Empty),
+            "empty, reservations held"
+        );
         if next % 2 == 0 {
             model.push_reserved(next);
             ring.push_reserved(next);
