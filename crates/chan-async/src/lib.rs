@@ -46,6 +46,16 @@
 //! - Capacity is exact, whatever the number of senders.
 //! - Messages from one sender arrive in the order sent; waiting tasks are
 //!   served first come, first served.
+//! - A freed slot is not kept for the sender it wakes. A receive (or a
+//!   permit given back) wakes the oldest waiting `send` or `reserve`, but
+//!   until that task runs, a `try_send`, a `try_reserve` or a send that did
+//!   not have to wait may take the slot first. The woken sender then finds
+//!   the channel full and waits again in its first place, ahead of every
+//!   sender that came after it, so it is the one woken at the next free
+//!   slot. (tokio's and flume's channels answer `Full` to that newcomer;
+//!   async-channel's behaves like this one.) Keeping the slot would make
+//!   every send, also one that never waits, look at the waiter queue
+//!   first: that cost on the lock-free fast path is why it is not done.
 //! - Cancel safety: dropping a [`Recv`] never loses a message, and a wake it
 //!   received passes to the next waiter; dropping a [`Send`] drops its
 //!   message, never half-sends it.
