@@ -79,8 +79,16 @@
 //!   limit and keep the message, use [`Sender::send_until`] with any future
 //!   as the deadline: when the deadline wins, the message comes back in
 //!   [`SendTimeoutError::Timeout`].
+//! - [`Reserve`] and [`ReserveOwned`] are cancel-safe: they hold no message,
+//!   and dropped before they resolve they hold no slot either (a wake they
+//!   were given passes to the next waiting sender). A [`Permit`] dropped
+//!   unused gives its slot back.
 //! - [`Closed`] and [`Drained`] only wait for a condition; dropping them
 //!   changes nothing.
+//!
+//! So there are two ways to wait for room with a limit and keep the
+//! message. With [`Sender::send_until`], the message comes back in the
+//! error when the deadline wins:
 //!
 //! ```
 //! use std::time::Duration;
@@ -92,6 +100,27 @@
 //! match tx.send_until(2, timer).await {
 //!     Err(SendTimeoutError::Timeout(two)) => assert_eq!(two, 2), // kept
 //!     other => panic!("unexpected {other:?}"),
+//! }
+//! assert_eq!(rx.recv().await, Some(1));
+//! # });
+//! ```
+//!
+//! Or wait for the slot first with [`Sender::reserve`], under any timeout
+//! or `select!`, and only then hand the message over: [`Permit::send`]
+//! never waits and never fails, so the message never sits in a future
+//! that may be dropped. (It may be built only once there is room, too.)
+//!
+//! ```
+//! use std::time::Duration;
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let (tx, rx) = chan_async::channel(1);
+//! tx.send(1).await.unwrap();
+//! let job = String::from("job 2");
+//! let wait = Duration::from_millis(5);
+//! match tokio::time::timeout(wait, tx.reserve()).await {
+//!     Ok(Ok(permit)) => permit.send(job),
+//!     Ok(Err(_closed)) => unreachable!("the channel is open"),
+//!     Err(_elapsed) => assert_eq!(job, "job 2"), // still ours: try later
 //! }
 //! assert_eq!(rx.recv().await, Some(1));
 //! # });
