@@ -53,10 +53,11 @@ fn main() {
     let started = Instant::now();
     let mut table = format!(
         "{rounds} rounds per implementation, interleaved, of {} messages ({} at \
-         capacity 1); a ratio below 1 means chan-async was faster (or used less \
-         CPU).\n\n",
+         capacity 1, {} round trips in `timeout_ping_pong_1`); a ratio below 1 \
+         means chan-async was faster (or used less CPU).\n\n",
         messages(1024),
         messages(1),
+        timeouts::ROUND_TRIPS.min(messages(1)),
     );
     for workload in workloads() {
         let messages = messages(workload.shape.capacity);
@@ -79,7 +80,10 @@ fn main() {
         table.push_str(&run(&mut contenders, rounds, messages).render(&title));
     }
     for workload in timeouts::workloads() {
-        let messages = messages(workload.capacity());
+        let messages = match workload.kind {
+            timeouts::Kind::PingPong => timeouts::ROUND_TRIPS.min(messages(1)),
+            timeouts::Kind::OneWay(shape) => messages(shape.capacity),
+        };
         let mut contenders = timeouts::contenders(workload);
         let title = format!("chan/{}", workload.name);
         table.push_str(&run(&mut contenders, rounds, messages).render(&title));

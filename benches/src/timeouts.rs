@@ -33,6 +33,13 @@ use crate::{run_timed, Job};
 /// The timeout every call is given: never reached in a run.
 pub const LONG: Duration = Duration::from_secs(60);
 
+/// Round trips per [`ping_pong`] round in a full `chan_pairs` run: fewer
+/// than the one-way rows' messages, since a round trip with kanal's
+/// `send_timeout`/`recv_timeout` took about 100 µs on a two-core machine
+/// (they wait in a `yield_now` loop until the deadline, not parked), so a
+/// round of 10 000 would take a second.
+pub const ROUND_TRIPS: u64 = 1_000;
+
 /// chan-async through `send_timeout` / `recv_timeout`.
 #[derive(Debug)]
 pub struct ChanAsyncTimeout;
@@ -174,7 +181,12 @@ pub fn ping_pong<P: BlockingPeer>(messages: u64) -> (Duration, Duration) {
     let cpu_before = cpu_time();
     let (wall, counts) = run_timed(jobs);
     let cpu = cpu_time() - cpu_before;
-    assert_eq!(counts, [messages, messages], "{}: lost round trips", P::NAME);
+    assert_eq!(
+        counts,
+        [messages, messages],
+        "{}: lost round trips",
+        P::NAME
+    );
     (wall, cpu)
 }
 
@@ -194,17 +206,6 @@ pub struct TimeoutWorkload {
     pub name: &'static str,
     /// What each round runs.
     pub kind: Kind,
-}
-
-impl TimeoutWorkload {
-    /// The capacity of its channels (for the number of messages a round
-    /// sends).
-    pub fn capacity(&self) -> usize {
-        match self.kind {
-            Kind::PingPong => 1,
-            Kind::OneWay(shape) => shape.capacity,
-        }
-    }
 }
 
 /// The timeout workloads of the `chan_pairs` target:
