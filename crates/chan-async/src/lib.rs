@@ -91,14 +91,14 @@
 //! error when the deadline wins:
 //!
 //! ```
-//! use std::time::Duration;
 //! use chan_async::SendTimeoutError;
+//! use std::time::Duration;
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! let (tx, rx) = chan_async::channel(1);
-//! tx.send(1).await.unwrap();
+//! tx.send(1).await.unwrap(); // full
 //! let timer = tokio::time::sleep(Duration::from_millis(5));
 //! match tx.send_until(2, timer).await {
-//!     Err(SendTimeoutError::Timeout(two)) => assert_eq!(two, 2), // kept
+//!     Err(SendTimeoutError::Timeout(two)) => assert_eq!(two, 2), // back in our hands
 //!     other => panic!("unexpected {other:?}"),
 //! }
 //! assert_eq!(rx.recv().await, Some(1));
@@ -114,15 +114,14 @@
 //! use std::time::Duration;
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! let (tx, rx) = chan_async::channel(1);
-//! tx.send(1).await.unwrap();
+//! tx.send(String::from("job 1")).await.unwrap(); // full
 //! let job = String::from("job 2");
-//! let wait = Duration::from_millis(5);
-//! match tokio::time::timeout(wait, tx.reserve()).await {
+//! match tokio::time::timeout(Duration::from_millis(5), tx.reserve()).await {
 //!     Ok(Ok(permit)) => permit.send(job),
 //!     Ok(Err(_closed)) => unreachable!("the channel is open"),
 //!     Err(_elapsed) => assert_eq!(job, "job 2"), // still ours: try later
 //! }
-//! assert_eq!(rx.recv().await, Some(1));
+//! assert_eq!(rx.recv().await, Some(String::from("job 1")));
 //! # });
 //! ```
 //!
