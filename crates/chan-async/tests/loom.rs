@@ -927,3 +927,183 @@ fn weak_receiver_upgrade_racing_the_last_drop_has_one_winner() {
         assert_eq!(drops.load(Ordering::SeqCst), 1);
     });
 }
+
+// ---------------------------------------------------------------------------
+// Permits
+// ---------------------------------------------------------------------------
+
+/// [`take_wake`] with a compare-and-swap instead of a swap: loom 0.7 can
+/// order a swap racing with a store so that both the swap and a later load
+/// miss the store (tokio-rs/loom#254), which reads as a lost wake-up that
+/// did not happen. A single compare-and-swap is modelled correctly.
+fn consume_wake(flag: &Flag) -> bool {
+    flag.0
+        .compare_exchange(true, false, Ordering::SeqCst, Ordering::SeqCst)
+        .is_ok()
+}
+
+/// [`poll_if_woken`] with [`consume_wake`].
+fn poll_when_woken<O>(
+    woke: &Flag,
+    future: Pin<&mut impl Future<Output = O>>,
+    cx: &mut Context<'_>,
+    got: &mut Vec<O>,
+) -> bool {
+    consume_wake(woke) && future.poll(cx).map(|value| got.push(value)).is_ready()
+}
+
+/// A receiver waits for the end of a channel with a permit outstanding,
+/// while one thread closes the channel and another uses the permit (`send`:
+/// sends 5 through it; else drops it). The receiver, polled whenever woken
+/// (also while the others run), must get 5 and then the end, or only the
+/// end when the permit was dropped: never the end first. And every time it
+/// is left waiting, a wake must come.
+fn permit_outstanding_across_a_close(send: bool) {
+    model(move || {
+        let (tx, rx) = channel::<i32>(1);
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        let (woke, waker) = flag();
+        let mut cx = Context::from_waker(&waker);
+        let mut recv = pin!(rx.recv());
+        assert!(recv.as_mut().poll(&mut cx).is_pending());
+
+        let closer = thread::spawn(move || assert!(tx.close()));
+        let user = thread::spawn(move || {
+            if send {
+                drop(permit.send(5));
+            } else {
+                drop(permit);
+            }
+        });
+        let mut got = Vec::new();
+        let mut done = poll_when_woken(&woke, recv.as_mut(), &mut cx, &mut got);
+        closer.join().unwrap();
+        user.join().unwrap();
+        for _ in 0..2 {
+            if !done {
+                done = poll_when_woken(&woke, recv.as_mut(), &mut cx, &mut got);
+            }
+        }
+        assert!(done, "lost wake-up: the receiver waits on a closed channel");
+        let expected = if send { Some(5) } else { None };
+        assert_eq!(got, [expected], "the end came before the permit's message");
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
+#[test]
+fn permit_sent_after_a_close_is_received_before_the_end() {
+    permit_outstanding_across_a_close(true);
+}
+
+#[test]
+fn permit_dropped_after_a_close_wakes_the_receiver_to_the_end() {
+    permit_outstanding_across_a_close(false);
+}
+
+/// A sender waits for room held by a permit while another thread drops the
+/// permit (or gives it back with `release`): either the sender's re-check
+/// sees the slot, or the drop wakes it. A spare receiver keeps the channel
+/// open, so no close wakes it instead.
+fn freed_permit_wakes_a_waiting_sender(release: bool) {
+    model(move || {
+        let (tx, rx) = channel::<i32>(1);
+        let keep = rx.clone();
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        // The permit holds a second sender, so its drop does not close.
+        let dropper = thread::spawn(move || {
+            if release {
+                Some(permit.release())
+            } else {
+                drop(permit);
+                None
+            }
+        });
+        let (woke, waker) = flag();
+        let mut cx = Context::from_waker(&waker);
+        let mut send = pin!(tx.send(1));
+        let first = send.as_mut().poll(&mut cx);
+        let spare = dropper.join().unwrap();
+        if first.is_pending() {
+            assert!(
+                woken(&woke),
+                "lost wake-up: the sender sleeps on a free slot"
+            );
+            assert_eq!(send.as_mut().poll(&mut cx), Poll::Ready(Ok(())));
+        } else {
+            assert_eq!(first, Poll::Ready(Ok(())));
+        }
+        assert_eq!(keep.try_recv(), Ok(1));
+        drop((spare, rx));
+    });
+}
+
+#[test]
+fn dropped_permit_wakes_a_waiting_sender() {
+    freed_permit_wakes_a_waiting_sender(false);
+}
+
+#[test]
+fn released_permit_wakes_a_waiting_sender() {
+    freed_permit_wakes_a_waiting_sender(true);
+}
+
+/// Two senders wait in a full channel of two slots, one message buffered
+/// and one slot held by a permit: first a `reserve`, then a `send`. One
+/// thread drops the permit while another receives the message, and the
+/// waiters are polled whenever woken, also while that runs. Two slots come
+/// free for two waiters: both must be woken and served, the `reserve`
+/// granted a permit and the `send` accepted. A spare receiver keeps the
+/// channel open.
+#[test]
+fn permit_drop_and_receive_racing_wake_both_waiting_senders() {
+    model(|| {
+        let (tx, rx) = channel::<i32>(2);
+        let keep = rx.clone();
+        tx.try_send(0).unwrap();
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        let (reserve_flag, reserve_waker) = flag();
+        let (send_flag, send_waker) = flag();
+        let mut reserve_cx = Context::from_waker(&reserve_waker);
+        let mut send_cx = Context::from_waker(&send_waker);
+        let mut reserve = pin!(tx.reserve());
+        let mut send = pin!(tx.send(2));
+        assert!(reserve.as_mut().poll(&mut reserve_cx).is_pending());
+        assert!(send.as_mut().poll(&mut send_cx).is_pending());
+
+        let dropper = thread::spawn(move || drop(permit));
+        let receiver = thread::spawn(move || assert_eq!(rx.try_recv(), Ok(0)));
+        let mut reserved = Vec::new();
+        let mut sent = Vec::new();
+        let mut reserve_done = poll_when_woken(
+            &reserve_flag,
+            reserve.as_mut(),
+            &mut reserve_cx,
+            &mut reserved,
+        );
+        let mut send_done = poll_when_woken(&send_flag, send.as_mut(), &mut send_cx, &mut sent);
+        dropper.join().unwrap();
+        receiver.join().unwrap();
+        for _ in 0..2 {
+            if !reserve_done {
+                reserve_done = poll_when_woken(
+                    &reserve_flag,
+                    reserve.as_mut(),
+                    &mut reserve_cx,
+                    &mut reserved,
+                );
+            }
+            if !send_done {
+                send_done = poll_when_woken(&send_flag, send.as_mut(), &mut send_cx, &mut sent);
+            }
+        }
+        assert!(
+            reserve_done && send_done,
+            "lost wake-up: reserve done {reserve_done}, send done {send_done}, two slots freed"
+        );
+        assert_eq!(sent, [Ok(())]);
+        let permit = reserved.pop().unwrap().expect("granted, not closed");
+        permit.send(1); // after the send of 2, which is done
+        assert_eq!([keep.try_recv(), keep.try_recv()], [Ok(2), Ok(1)]);
+    });
+}
