@@ -292,6 +292,12 @@ fn _assert_auto_traits() {
     send_sync::<TryIter<'static, NotSync>>();
     send_sync::<WeakSender<NotSync>>();
     send_sync::<WeakReceiver<NotSync>>();
+    send::<Reserve<'static, NotSync>>();
+    send::<ReserveOwned<NotSync>>();
+    send_sync::<Permit<'static, NotSync>>();
+    send_sync::<OwnedPermit<NotSync>>();
+    #[cfg(feature = "sink")]
+    send::<SendSink<'static, NotSync>>();
     #[cfg(feature = "std")]
     {
         send_sync::<Iter<'static, NotSync>>();

@@ -355,6 +355,48 @@ fn permits_do_not_allocate_after_warm_up() {
     );
 }
 
+/// Items sent through a `SendSink`: `poll_ready` holds a slot (waiting for
+/// one when the channel is full), `start_send` uses it. No allocation and
+/// no sender clone per item once the queues have grown.
+#[cfg(feature = "sink")]
+#[test]
+fn sink_items_do_not_allocate_after_warm_up() {
+    use futures::Sink;
+
+    let (tx, rx) = channel::<u64>(1);
+    let counter = Arc::new(Counter::default());
+    let waker = Waker::from(Arc::clone(&counter));
+    let mut cx = Context::from_waker(&waker);
+    let mut borrowed = tx.sink();
+    let mut owned = tx.clone().into_sink();
+
+    let mut cycle = |i: u64| {
+        for sink in [&mut borrowed, &mut owned] {
+            assert!(Pin::new(&mut *sink).poll_ready(&mut cx).is_ready());
+            Pin::new(&mut *sink).start_send(i).unwrap();
+            // Full now: the next item waits for the receive.
+            assert!(Pin::new(&mut *sink).poll_ready(&mut cx).is_pending());
+            assert_eq!(rx.try_recv(), Ok(i));
+            assert!(Pin::new(&mut *sink).poll_ready(&mut cx).is_ready());
+            Pin::new(&mut *sink).start_send(i + 1).unwrap();
+            assert_eq!(rx.try_recv(), Ok(i + 1));
+        }
+    };
+    for i in 0..10 {
+        cycle(i);
+    }
+    let (n, ()) = allocations_in(|| {
+        for i in 10..1_010 {
+            cycle(i);
+        }
+    });
+    assert_eq!(n, 0, "2 000 sink items allocated {n} times");
+    assert!(
+        counter.0.load(Ordering::Relaxed) >= 2_000,
+        "the sinks really waited"
+    );
+}
+
 /// A deadline that passes on its second poll: the operation registers a
 /// waiter in the first, and times out in the second.
 struct SecondPoll(bool);
