@@ -6,7 +6,9 @@
 //! The async workloads and peers are the `channel` target's
 //! (`benches::peers::workloads()`); every round is one `benches::peers::run`
 //! of a fresh channel, and the CPU time is the process's over that round.
-//! Then the permit rows (`benches::permits::workloads()`): every message
+//! Then the workloads where tasks wait (`benches::peers::wait_workloads()`:
+//! capacities 8 and 64, 8 and 16 producers to 4 consumers). Then the permit
+//! rows (`benches::permits::workloads()`): every message
 //! through `reserve().await` and `Permit::send`, chan-async against tokio's
 //! `mpsc`. Then the blocking rows (`benches::blocking::workloads()`):
 //! chan-async's `send_blocking`/`recv_blocking` against crossbeam-channel,
@@ -30,7 +32,7 @@
 use std::time::Instant;
 
 use benches::pairs::run;
-use benches::peers::{contenders, workloads};
+use benches::peers::{contenders, wait_workloads, workloads};
 use benches::{blocking, permits, timeouts};
 
 /// Rounds per implementation in a full run.
@@ -38,10 +40,10 @@ const ROUNDS: usize = 201;
 
 /// Messages per round in a full run: a round of chan-async takes 1–3 ms.
 fn messages(capacity: usize) -> u64 {
-    if capacity == 1 {
-        10_000
-    } else {
-        100_000
+    match capacity {
+        1 => 10_000,
+        2..=64 => 30_000,
+        _ => 100_000,
     }
 }
 
@@ -53,13 +55,15 @@ fn main() {
     let started = Instant::now();
     let mut table = format!(
         "{rounds} rounds per implementation, interleaved, of {} messages ({} at \
-         capacity 1, {} round trips in `timeout_ping_pong_1`); a ratio below 1 \
-         means chan-async was faster (or used less CPU).\n\n",
+         capacity 1, {} at capacities 8 and 64, {} round trips in \
+         `timeout_ping_pong_1`); a ratio below 1 means chan-async was faster \
+         (or used less CPU).\n\n",
         messages(1024),
         messages(1),
+        messages(8),
         timeouts::ROUND_TRIPS.min(messages(1)),
     );
-    for workload in workloads() {
+    for workload in workloads().into_iter().chain(wait_workloads()) {
         let messages = messages(workload.shape.capacity);
         let rt = (workload.runtime)();
         let mut contenders = contenders(&rt, workload.shape);
