@@ -116,6 +116,31 @@
 //! # });
 //! ```
 //!
+//! # Permits and the `Sink`
+//!
+//! [`Sender::reserve`] waits for a free slot and holds it: the [`Permit`]
+//! then sends without waiting and never fails, also after a close. A held
+//! slot counts against the capacity but takes no place in the buffer, so
+//! it holds up no receiver; the channel is drained only once every permit
+//! is used or dropped. Unlike tokio's, these permits work with any number
+//! of receivers. [`Sender::sink`] and [`Sender::into_sink`] (feature
+//! `sink`, on by default) turn a sender into a `futures_sink::Sink` whose
+//! `poll_ready` holds a slot the same way, so `stream.forward(tx.sink())`
+//! costs no allocation and no handle clone per item.
+//!
+//! ```
+//! use futures::{stream, StreamExt};
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let (tx, rx) = chan_async::channel(4);
+//! let permit = tx.reserve().await.unwrap();
+//! stream::iter([1, 2]).map(Ok).forward(tx.sink()).await.unwrap();
+//! permit.send(3); // its slot was held all along
+//! let mut got = Vec::new();
+//! rx.recv_many(&mut got, 4).await;
+//! assert_eq!(got, [1, 2, 3]);
+//! # });
+//! ```
+//!
 //! # Timeouts and cancellation
 //!
 //! Every future of the crate can be dropped at any point; what that does:
