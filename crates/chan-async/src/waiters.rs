@@ -34,10 +34,11 @@
 //! Two kinds of waiters share a queue: [`Kind::One`] waiters (sends,
 //! receives) are woken one per event, first come first served; [`Kind::All`]
 //! waiters (`Drained`, which waits for the buffer to empty) are woken by
-//! every event and re-check. A receiver polled as a stream is a
-//! [`Kind::Stream`] waiter: in line with the `One` waiters, but a stream may
-//! be woken and then never polled again (a `select!` that moved on), so the
-//! wake it gets is shared with the waiter behind it.
+//! every event and re-check. A receiver polled as a stream, and a sender's
+//! sink in `poll_ready`, are [`Kind::Stream`] waiters: in line with the
+//! `One` waiters, but the place belongs to a handle that may be woken and
+//! then never polled again (a `select!` that moved on), so the wake it gets
+//! is shared with the waiter behind it.
 //!
 //! A woken waiter that completes gives its key back without the lock when
 //! the queue's [`NotifiedHint`] names its serial: the notification already
@@ -104,9 +105,9 @@ pub(crate) enum Kind {
     One,
     /// Every waiter on every event: a condition each re-checks.
     All,
-    /// A `One` waiter that may never come back for its wake: a notification
-    /// that takes it also takes the waiter behind it, and it is not counted
-    /// [`InFlight`].
+    /// A `One` waiter that may never come back for its wake (a receiver's
+    /// stream, a sender's sink): a notification that takes it also takes
+    /// the waiter behind it, and it is not counted [`InFlight`].
     Stream,
 }
 
