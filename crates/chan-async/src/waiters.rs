@@ -448,10 +448,25 @@ impl WaitQueue {
 
     /// Wakes the waiters a notification took off the queue (after the lock
     /// is released), recording each serial for its `complete`.
+    ///
+    /// If the first waker panics, the second (the waiter behind a stream,
+    /// which shares the wake) is still woken, then the panic goes on: it is
+    /// off the queue, and nobody else would wake it.
     fn wake_taken(&self, taken: Taken) {
-        for (waker, serial) in taken.into_iter().flatten() {
-            self.notified.record(serial);
+        let [first, behind] = taken;
+        let Some((waker, serial)) = first else {
+            return;
+        };
+        self.notified.record(serial);
+        let Some((behind, behind_serial)) = behind else {
             waker.wake();
+            return;
+        };
+        let woken = std::panic::catch_unwind(AssertUnwindSafe(|| waker.wake()));
+        self.notified.record(behind_serial);
+        behind.wake();
+        if let Err(panic) = woken {
+            std::panic::resume_unwind(panic);
         }
     }
 

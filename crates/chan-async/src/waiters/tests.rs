@@ -410,3 +410,38 @@ fn notify_all_wakes_more_than_a_batch() {
         queue.complete(key, &NoFlag);
     }
 }
+
+/// A waker that panics when woken.
+struct Panicking;
+impl Wake for Panicking {
+    fn wake(self: StdArc<Self>) {
+        panic!("waker panics");
+    }
+}
+
+#[test]
+fn a_stream_whose_waker_panics_still_shares_its_wake() {
+    let queue = WaitQueue::new();
+    let flag = Recorder::default();
+    let mut stream = WaitKey::default();
+    queue.register(
+        &mut stream,
+        &Waker::from(StdArc::new(Panicking)),
+        Kind::Stream,
+        &flag,
+    );
+    let (behind_wakes, behind_waker) = counter();
+    let mut behind = WaitKey::default();
+    queue.register(&mut behind, &behind_waker, Kind::One, &flag);
+    let notified = std::panic::catch_unwind(AssertUnwindSafe(|| queue.notify(1, &flag)));
+    assert!(notified.is_err(), "the panic goes on to the notifier");
+    assert_eq!(
+        wakes(&behind_wakes),
+        1,
+        "the waiter behind the stream is woken all the same"
+    );
+    assert_eq!(waiting(&queue), 0);
+    queue.complete(&mut behind, &flag);
+    queue.cancel(&mut stream, &flag);
+    assert_eq!(queue.in_flight.0.load(Ordering::SeqCst), 0);
+}
