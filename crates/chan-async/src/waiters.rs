@@ -200,6 +200,15 @@ impl NotifiedHint {
 /// was ordered before this decrement, so the waiter it reached does not
 /// count this one.
 ///
+/// A woken waiter whose owner is never dropped nor polled again (a future
+/// leaked with `mem::forget`, or kept unpolled while it lives) stays
+/// counted: a waiter finishing after that counts on it to take a message
+/// (slot) it never will, so up to that many left-over messages wait for
+/// the next notification instead of being passed on. That is why handles
+/// that hold a place in line without a future (a receiver's stream, a
+/// sender's sink) wait as [`Kind::Stream`], which is not counted. Unit
+/// test `a_leaked_woken_waiter_stays_counted_in_flight`.
+///
 /// Orderings: increments happen under the queue's lock, in the section
 /// that takes the entry off (so a waiter that learns under the lock that it
 /// was notified is counted already). Every decrement is an `AcqRel`
