@@ -1107,3 +1107,84 @@ fn permit_drop_and_receive_racing_wake_both_waiting_senders() {
         assert_eq!([keep.try_recv(), keep.try_recv()], [Ok(2), Ok(1)]);
     });
 }
+
+/// What a sink's `poll_ready` gave (`None`: pending), and its wake record.
+#[cfg(feature = "sink")]
+type SinkReady = (Option<Result<(), SendError<()>>>, StdArc<Flag>);
+
+/// A sink waiting once for a slot on its own thread (`poll_ready`, as
+/// [`poll_once_leaking`]). The sink comes back too, to be dropped only
+/// after the model's checks: its place in line lives in it, and its drop
+/// would pass on a wake (or give back a slot it holds).
+#[cfg(feature = "sink")]
+fn sink_ready_once(
+    tx: Sender<i32>,
+) -> thread::JoinHandle<(SinkReady, chan_async::SendSink<'static, i32>)> {
+    use futures_sink::Sink;
+    thread::spawn(move || {
+        let mut sink = tx.into_sink();
+        let outcome = poll_once_leaking(std::future::poll_fn(|cx| {
+            Pin::new(&mut sink).poll_ready(cx)
+        }));
+        (outcome, sink)
+    })
+}
+
+/// [`a_wake_spent_on_a_sender_that_took_another_slot_is_passed_on`] with
+/// the first sender a sink's `poll_ready` (which waits as a stream does:
+/// not counted in flight, its wake shared with the waiter behind it).
+#[cfg(feature = "sink")]
+#[test]
+fn a_wake_spent_on_a_sink_that_took_another_slot_is_passed_on() {
+    model(|| {
+        let (tx, rx) = channel::<i32>(1);
+        tx.try_send(0).unwrap();
+        let keep = rx.clone();
+        let first = sink_ready_once(tx.clone());
+        let receiver = rx.clone();
+        thread::spawn(move || assert_eq!(receiver.try_recv(), Ok(0)))
+            .join()
+            .unwrap();
+        let second = send_once(tx.clone(), 2);
+        thread::spawn(move || {
+            let _ = rx.try_recv();
+        })
+        .join()
+        .unwrap();
+        let ((sink_ready, sink_woke), sink) = first.join().unwrap();
+        let (sent, send_woke) = second.join().unwrap();
+        let pending = [sink_ready.is_none(), sent.is_none()];
+        let woken = [woken(&sink_woke), woken(&send_woke)];
+        let waiting = pending.iter().filter(|&&p| p).count();
+        let woken = (0..2).filter(|&i| pending[i] && woken[i]).count();
+        let free = usize::from(!keep.is_full());
+        assert!(
+            woken >= free.min(waiting),
+            "lost wake-up: {waiting} sender(s) pending, {woken} woken, {free} slot(s) free"
+        );
+        drop((sink, tx));
+    });
+}
+
+/// A sink waits for a slot first, a `send` behind it, while a receive frees
+/// one: the sink is never polled again (a `select!` dropped its `feed`), so
+/// the `send` must be woken (or have taken the slot itself).
+#[cfg(feature = "sink")]
+#[test]
+fn a_sink_left_alone_does_not_hold_up_a_send() {
+    model(|| {
+        let (tx, rx) = channel::<i32>(1);
+        tx.try_send(0).unwrap();
+        let keep = rx.clone();
+        let ((ready, _), sink) = sink_ready_once(tx.clone()).join().unwrap();
+        assert!(ready.is_none(), "the channel is full");
+        let receiver = thread::spawn(move || assert_eq!(rx.try_recv(), Ok(0)));
+        let (sent, woke) = poll_once_leaking(tx.send(1));
+        receiver.join().unwrap();
+        assert!(
+            sent.is_some() || woken(&woke),
+            "the send sleeps behind a sink that holds the wake"
+        );
+        drop((sink, keep));
+    });
+}
