@@ -1107,3 +1107,28 @@ fn permit_drop_and_receive_racing_wake_both_waiting_senders() {
         assert_eq!([keep.try_recv(), keep.try_recv()], [Ok(2), Ok(1)]);
     });
 }
+
+/// A permit is used while another thread drops the last receiver; a spare
+/// sender keeps the channel itself alive. Nobody can receive the message,
+/// so it must be dropped by the time both are done: by the receiver's drain
+/// if the permit's push came first, or by the permit's `send` if it sees the
+/// receiver gone. With the push reading the close mark but not what the
+/// closer did before it, neither drops it, and `drained()` never resolves.
+#[test]
+fn permit_sent_racing_the_last_receiver_drop_drops_the_message() {
+    model(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = channel::<Counted>(1);
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        let message = Counted(drops.clone());
+        let user = thread::spawn(move || drop(permit.send(message)));
+        drop(rx);
+        user.join().unwrap();
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            1,
+            "the message outlives the last receiver"
+        );
+        assert_eq!(tx.state(), chan_async::ChannelState::Closed);
+    });
+}
