@@ -1132,3 +1132,33 @@ fn permit_sent_racing_the_last_receiver_drop_drops_the_message() {
         assert_eq!(tx.state(), chan_async::ChannelState::Closed);
     });
 }
+
+/// `state()` on a closed channel with a permit outstanding, while another
+/// thread sends through the permit: `Closed` promises that nothing will be
+/// received again, so if it says so, the receive after it must see the end.
+/// (Reading "empty" before the permit's push and "no permit" after it
+/// would answer `Closed` with the permit's message on its way in.)
+#[test]
+fn state_is_not_closed_while_a_permit_s_message_comes_in() {
+    model(|| {
+        let (tx, rx) = channel::<i32>(1);
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        tx.close();
+        let observer = thread::spawn(move || {
+            let state = rx.state();
+            (state, rx)
+        });
+        drop(permit.send(5));
+        let (state, rx) = observer.join().unwrap();
+        if state == chan_async::ChannelState::Closed {
+            assert_eq!(
+                rx.try_recv(),
+                Err(TryRecvError::Closed),
+                "Closed, then a message"
+            );
+        } else {
+            assert_eq!(rx.try_recv(), Ok(5));
+        }
+        drop(tx);
+    });
+}
