@@ -167,7 +167,8 @@ pub struct RingBuffer<T> {
     /// The reservation count's bits in `tail`.
     reserved_mask: usize,
     /// The most reservations held at once: `capacity`, unless the count's
-    /// field is narrower (for capacities above 2^28 on 64-bit targets).
+    /// field is narrower (for capacities of 2^29 and more on 64-bit
+    /// targets, 2^13 and more on 32-bit ones).
     max_reserved: usize,
     /// `mark_bit - 1`: the index bits of a position.
     index_mask: usize,

@@ -54,8 +54,12 @@ impl<T> RingBuffer<T> {
     /// every reservation is used or given back.
     ///
     /// At most `capacity` reservations are held at once (fewer only for
-    /// capacities above 2^28 on 64-bit targets, whose count field is
-    /// narrower).
+    /// capacities of 2^29 and more on 64-bit targets, 2^13 and more on
+    /// 32-bit ones, whose count field is narrower: `new` leaves at least 4
+    /// bits of lap). At that limit this fails with `Full` even if slots are
+    /// free, and a reserved push that brings the count back under it does
+    /// not report the producers' flag (only a pop or
+    /// [`release_reservation`](Self::release_reservation) does).
     ///
     /// ```
     /// use ringbuf_core::{PushError, RingBuffer};
