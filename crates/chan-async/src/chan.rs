@@ -300,10 +300,16 @@ impl<T> Chan<T> {
 
     pub(crate) fn state(&self) -> ChannelState {
         if !self.ring.is_closed() {
-            ChannelState::Open
-        } else if self.ring.is_empty()
-            && (self.ring.reserved() == 0 || self.receivers.load(Ordering::Relaxed) == 0)
-        {
+            return ChannelState::Open;
+        }
+        // The permits before the emptiness: once the ring is closed with no
+        // reservation left, its position is final, and the emptiness read
+        // after that (a later value of `tail`, by coherence) is too. The
+        // other way round, a permit's message could come in between the
+        // two reads ("empty", then "no permit"): `Closed` with a message
+        // on its way to a receiver.
+        let no_permit = self.ring.reserved() == 0 || self.receivers.load(Ordering::Relaxed) == 0;
+        if no_permit && self.ring.is_empty() {
             ChannelState::Closed
         } else {
             ChannelState::Closing

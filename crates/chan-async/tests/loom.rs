@@ -1188,3 +1188,58 @@ fn a_sink_left_alone_does_not_hold_up_a_send() {
         drop((sink, keep));
     });
 }
+
+/// A permit is used while another thread drops the last receiver; a spare
+/// sender keeps the channel itself alive. Nobody can receive the message,
+/// so it must be dropped by the time both are done: by the receiver's drain
+/// if the permit's push came first, or by the permit's `send` if it sees the
+/// receiver gone. With the push reading the close mark but not what the
+/// closer did before it, neither drops it, and `drained()` never resolves.
+#[test]
+fn permit_sent_racing_the_last_receiver_drop_drops_the_message() {
+    model(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = channel::<Counted>(1);
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        let message = Counted(drops.clone());
+        let user = thread::spawn(move || drop(permit.send(message)));
+        drop(rx);
+        user.join().unwrap();
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            1,
+            "the message outlives the last receiver"
+        );
+        assert_eq!(tx.state(), chan_async::ChannelState::Closed);
+    });
+}
+
+/// `state()` on a closed channel with a permit outstanding, while another
+/// thread sends through the permit: `Closed` promises that nothing will be
+/// received again, so if it says so, the receive after it must see the end.
+/// (Reading "empty" before the permit's push and "no permit" after it
+/// would answer `Closed` with the permit's message on its way in.)
+#[test]
+fn state_is_not_closed_while_a_permit_s_message_comes_in() {
+    model(|| {
+        let (tx, rx) = channel::<i32>(1);
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        tx.close();
+        let observer = thread::spawn(move || {
+            let state = rx.state();
+            (state, rx)
+        });
+        drop(permit.send(5));
+        let (state, rx) = observer.join().unwrap();
+        if state == chan_async::ChannelState::Closed {
+            assert_eq!(
+                rx.try_recv(),
+                Err(TryRecvError::Closed),
+                "Closed, then a message"
+            );
+        } else {
+            assert_eq!(rx.try_recv(), Ok(5));
+        }
+        drop(tx);
+    });
+}

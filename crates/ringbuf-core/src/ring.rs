@@ -123,10 +123,16 @@ use crate::sync::{spin_hint, spin_wait, AtomicUsize, Ordering, UnsafeCell};
 ///   (loom does not produce the stale load a plain `Relaxed` read of the
 ///   flag would allow, so that model cannot fail on it; the argument above
 ///   is what rules it out).
-/// - **The close mark** is set with a `Relaxed` `fetch_or` on `tail`: it only
-///   has to be ordered against the CASes on the same word, which the
-///   modification order of `tail` does (a CAS from an unmarked value fails
-///   once the mark is in).
+/// - **The close mark** is set with a `Release` `fetch_or` on `tail`. Among
+///   the ring's own operations only the modification order of `tail`
+///   matters (a CAS from an unmarked value fails once the mark is in), but
+///   a [`push_reserved`](Self::push_reserved) may still move `tail` after
+///   the mark, and its `AcqRel` CAS, reading the mark (or a later value),
+///   must see what the closer did before closing: a channel's last
+///   receiver counts itself out and then closes, and a push that reads the
+///   mark but still sees a receiver leaves its value to nobody. With
+///   `Relaxed` here, loom found exactly that (chan-async's
+///   `permit_sent_racing_the_last_receiver_drop_drops_the_message`).
 ///
 /// # Drop
 ///
@@ -161,7 +167,8 @@ pub struct RingBuffer<T> {
     /// The reservation count's bits in `tail`.
     reserved_mask: usize,
     /// The most reservations held at once: `capacity`, unless the count's
-    /// field is narrower (for capacities above 2^28 on 64-bit targets).
+    /// field is narrower (for capacities of 2^29 and more on 64-bit
+    /// targets, 2^13 and more on 32-bit ones).
     max_reserved: usize,
     /// `mark_bit - 1`: the index bits of a position.
     index_mask: usize,
@@ -601,7 +608,9 @@ impl<T> RingBuffer<T> {
     /// assert!(ring.is_closed());
     /// ```
     pub fn close(&self) -> bool {
-        self.tail.fetch_or(self.mark_bit, Ordering::Relaxed) & self.mark_bit == 0
+        // Release: a `push_reserved` whose CAS reads the mark sees what the
+        // caller did before closing (see "Memory ordering" on the type).
+        self.tail.fetch_or(self.mark_bit, Ordering::Release) & self.mark_bit == 0
     }
 
     /// Returns `true` once [`close`](Self::close) has been called.
