@@ -181,6 +181,14 @@ impl<T> Chan<T> {
         } else if receivers_waiting {
             self.recv_waiters.notify(1, &self.recv_flag());
         }
+        if self.ring.max_reservations() < self.ring.capacity() {
+            // A narrow count (huge capacities, 32-bit targets) can refuse a
+            // `reserve` while slots are free, and the ring does not report
+            // the senders' flag when the count comes back under its limit:
+            // wake one under the lock, which orders it after a waiter's
+            // registration or before its re-check.
+            self.send_waiters.notify(1, &self.send_flag());
+        }
     }
 
     /// Gives a permit's slot back unused: wakes one waiting sender (and the

@@ -167,8 +167,8 @@ pub struct RingBuffer<T> {
     /// The reservation count's bits in `tail`.
     reserved_mask: usize,
     /// The most reservations held at once: `capacity`, unless the count's
-    /// field is narrower (for capacities of 2^29 and more on 64-bit
-    /// targets, 2^13 and more on 32-bit ones).
+    /// field is narrower (capacities of 2^23 and more on 64-bit targets, of
+    /// 128 and more on 32-bit ones; see `new`).
     max_reserved: usize,
     /// `mark_bit - 1`: the index bits of a position.
     index_mask: usize,
@@ -176,6 +176,10 @@ pub struct RingBuffer<T> {
     /// count's field.
     one_lap: usize,
 }
+
+/// Lap bits `new` keeps in a position, narrowing the reservation count if
+/// needed.
+const MIN_LAP_BITS: u32 = 16;
 
 /// One cell of the buffer.
 struct Slot<T> {
@@ -220,12 +224,17 @@ impl<T> RingBuffer<T> {
         );
         let mark_bit = capacity.next_power_of_two();
         // `tail` is `lap | reserved | wait | mark | index`: the reservation
-        // count gets room for `capacity` (one bit more than the index) but
-        // leaves at least 4 bits of lap, so a thread must sleep through 16
-        // laps before a stale position could look current.
+        // count gets room for `capacity` (one bit more than the index) as
+        // long as that leaves `MIN_LAP_BITS` of lap; beyond, the count is
+        // narrower (fewer reservations at once), never the lap: a thread
+        // must sleep through 2^16 laps before a stale position could look
+        // current. (At least one count bit; the capacity limit above then
+        // still leaves 4 lap bits, as the layout without a count did at its
+        // largest capacities.)
         let index_bits = mark_bit.trailing_zeros();
         let reserved_shift = index_bits + 2;
-        let reserved_bits = (index_bits + 1).min(usize::BITS - 4 - reserved_shift);
+        let room = usize::BITS.saturating_sub(MIN_LAP_BITS + reserved_shift);
+        let reserved_bits = (index_bits + 1).min(room).max(1);
         let reserved_unit = 1usize << reserved_shift;
         let reserved_mask = ((1usize << reserved_bits) - 1) << reserved_shift;
         let slots = (0..capacity)

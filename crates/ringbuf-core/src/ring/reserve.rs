@@ -53,13 +53,15 @@ impl<T> RingBuffer<T> {
     /// for good ([`PopError::Closed`](crate::PopError::Closed)) only once
     /// every reservation is used or given back.
     ///
-    /// At most `capacity` reservations are held at once (fewer only for
-    /// capacities of 2^29 and more on 64-bit targets, 2^13 and more on
-    /// 32-bit ones, whose count field is narrower: `new` leaves at least 4
-    /// bits of lap). At that limit this fails with `Full` even if slots are
-    /// free, and a reserved push that brings the count back under it does
-    /// not report the producers' flag (only a pop or
-    /// [`release_reservation`](Self::release_reservation) does).
+    /// At most [`max_reservations`](Self::max_reservations) are held at
+    /// once: `capacity`, except for capacities of 2^23 and more on 64-bit
+    /// targets and of 128 and more on 32-bit ones, whose count field is
+    /// narrower (`new`
+    /// keeps 16 bits of lap in a position). At that limit this fails with
+    /// `Full` even if slots are free, and a reserved push that brings the
+    /// count back under it does not report the producers' flag (only a pop
+    /// or [`release_reservation`](Self::release_reservation) does): a layer
+    /// that parks producers must wake one itself then.
     ///
     /// ```
     /// use ringbuf_core::{PushError, RingBuffer};
@@ -228,6 +230,18 @@ impl<T> RingBuffer<T> {
     /// ```
     pub fn reserved(&self) -> usize {
         self.reserved_in(self.tail.load(Ordering::Relaxed))
+    }
+
+    /// The most reservations held at once (see
+    /// [`try_reserve`](Self::try_reserve)).
+    ///
+    /// ```
+    /// use ringbuf_core::RingBuffer;
+    ///
+    /// assert_eq!(RingBuffer::<u8>::new(5).max_reservations(), 5);
+    /// ```
+    pub fn max_reservations(&self) -> usize {
+        self.max_reserved
     }
 
     /// The reservation count in a `tail` value.
@@ -495,6 +509,17 @@ mod tests {
             assert_eq!(all, expected, "capacity {capacity}");
             assert_eq!((ring.len(), ring.reserved()), (0, 0));
         }
+    }
+
+    #[test]
+    #[cfg(all(target_pointer_width = "64", not(miri)))]
+    fn huge_capacities_narrow_the_count_not_the_lap() {
+        let below = (1 << 23) - 1;
+        assert_eq!(RingBuffer::<()>::new(below).max_reservations(), below);
+        let ring = RingBuffer::<()>::new(1 << 23);
+        // 23 index bits + 2 flags + 16 lap bits leave 23 count bits.
+        assert_eq!(ring.max_reservations(), (1 << 23) - 1);
+        assert_eq!(ring.one_lap.trailing_zeros(), 64 - 16);
     }
 
     #[test]
