@@ -6,10 +6,17 @@
 //! The async workloads and peers are the `channel` target's
 //! (`benches::peers::workloads()`); every round is one `benches::peers::run`
 //! of a fresh channel, and the CPU time is the process's over that round.
-//! Then the blocking rows (`benches::blocking::workloads()`): chan-async's
-//! `send_blocking`/`recv_blocking` against crossbeam-channel, kanal, flume
-//! and std's `sync_channel` on plain threads, each round one
-//! `benches::blocking::run`.
+//! Then the workloads where tasks wait (`benches::peers::wait_workloads()`:
+//! capacities 8 and 64, 8 and 16 producers to 4 consumers). Then the permit
+//! rows (`benches::permits::workloads()`): every message
+//! through `reserve().await` and `Permit::send`, chan-async against tokio's
+//! `mpsc`. Then the blocking rows (`benches::blocking::workloads()`):
+//! chan-async's `send_blocking`/`recv_blocking` against crossbeam-channel,
+//! kanal, flume and std's `sync_channel` on plain threads, each round one
+//! `benches::blocking::run`. Last the timeout rows
+//! (`benches::timeouts::workloads()`): `send_timeout`/`recv_timeout` with a
+//! timeout that never fires, round trips at capacity 1 and one way at
+//! 1024, against crossbeam-channel, kanal and flume.
 //!
 //! One process settles into one regime for its whole run, so a run is one
 //! sample: `cargo xtask bench` runs this target several times and
@@ -24,19 +31,19 @@
 
 use std::time::Instant;
 
-use benches::blocking;
 use benches::pairs::run;
-use benches::peers::{contenders, workloads};
+use benches::peers::{contenders, wait_workloads, workloads};
+use benches::{blocking, permits, timeouts};
 
 /// Rounds per implementation in a full run.
 const ROUNDS: usize = 201;
 
 /// Messages per round in a full run: a round of chan-async takes 1–3 ms.
 fn messages(capacity: usize) -> u64 {
-    if capacity == 1 {
-        10_000
-    } else {
-        100_000
+    match capacity {
+        1 => 10_000,
+        2..=64 => 30_000,
+        _ => 100_000,
     }
 }
 
@@ -48,21 +55,40 @@ fn main() {
     let started = Instant::now();
     let mut table = format!(
         "{rounds} rounds per implementation, interleaved, of {} messages ({} at \
-         capacity 1); a ratio below 1 means chan-async was faster (or used less \
-         CPU).\n\n",
+         capacity 1, {} at capacities 8 and 64, {} round trips in \
+         `timeout_ping_pong_1`); a ratio below 1 means chan-async was faster \
+         (or used less CPU).\n\n",
         messages(1024),
         messages(1),
+        messages(8),
+        timeouts::ROUND_TRIPS.min(messages(1)),
     );
-    for workload in workloads() {
+    for workload in workloads().into_iter().chain(wait_workloads()) {
         let messages = messages(workload.shape.capacity);
         let rt = (workload.runtime)();
         let mut contenders = contenders(&rt, workload.shape);
         let title = format!("chan/{}", workload.name);
         table.push_str(&run(&mut contenders, rounds, messages).render(&title));
     }
+    for workload in permits::workloads() {
+        let messages = messages(workload.shape.capacity);
+        let rt = (workload.runtime)();
+        let mut contenders = permits::contenders(&rt, workload.shape);
+        let title = format!("chan/{}", workload.name);
+        table.push_str(&run(&mut contenders, rounds, messages).render(&title));
+    }
     for workload in blocking::workloads() {
         let messages = messages(workload.shape.capacity);
         let mut contenders = blocking::contenders(workload.shape);
+        let title = format!("chan/{}", workload.name);
+        table.push_str(&run(&mut contenders, rounds, messages).render(&title));
+    }
+    for workload in timeouts::workloads() {
+        let messages = match workload.kind {
+            timeouts::Kind::PingPong => timeouts::ROUND_TRIPS.min(messages(1)),
+            timeouts::Kind::OneWay(shape) => messages(shape.capacity),
+        };
+        let mut contenders = timeouts::contenders(workload);
         let title = format!("chan/{}", workload.name);
         table.push_str(&run(&mut contenders, rounds, messages).render(&title));
     }

@@ -19,6 +19,12 @@
 //!   blocking channels (crossbeam-channel, flume, kanal, std's
 //!   `sync_channel`), one thread per producer and consumer, for the blocking
 //!   rows of the `chan_pairs` target;
+//! - [`permits`] puts chan-async and tokio's `mpsc` behind the same trait,
+//!   every message sent through `reserve().await` and `Permit::send`, for
+//!   the permit rows of the `chan_pairs` target;
+//! - [`timeouts`] drives chan-async, crossbeam-channel, flume and kanal
+//!   through their `send_timeout` / `recv_timeout` (round trips, and one
+//!   way), for the timeout rows of the `chan_pairs` target;
 //! - [`rings`] does the same for the ring buffer and its peers (crossbeam's
 //!   `ArrayQueue`, rtrb): one timed round of each shape (single-threaded,
 //!   SPSC, MPMC), which the `ring` and `ring_pairs` targets time;
@@ -49,7 +55,9 @@
 pub mod blocking;
 pub mod pairs;
 pub mod peers;
+pub mod permits;
 pub mod rings;
+pub mod timeouts;
 
 /// The library crates' READMEs, which crates.io shows: the crates' own docs
 /// do not include them, so their examples run as doctests here.

@@ -437,6 +437,37 @@ pub fn workloads() -> [Workload; 5] {
     ]
 }
 
+/// The workloads where tasks wait, paired in `chan_pairs` only (the
+/// Criterion pass covers them in the `scaling` target):
+///
+/// - `spsc_8`, `spsc_64`: one producer and one consumer at capacity 8 and 64;
+/// - `mpmc_8x4`, `mpmc_16x4`: 8 and 16 producers to 4 consumers, capacity
+///   1024 (MPMC channels only).
+///
+/// All on [`multi_thread`] (2 workers).
+///
+/// ```
+/// let names: Vec<_> = benches::peers::wait_workloads().iter().map(|w| w.name).collect();
+/// assert_eq!(names, ["spsc_8", "spsc_64", "mpmc_8x4", "mpmc_16x4"]);
+/// ```
+pub fn wait_workloads() -> [Workload; 4] {
+    let workload = |name, capacity, producers, consumers| Workload {
+        name,
+        shape: Shape {
+            capacity,
+            producers,
+            consumers,
+        },
+        runtime: multi_thread,
+    };
+    [
+        workload("spsc_8", 8, 1, 1),
+        workload("spsc_64", 64, 1, 1),
+        workload("mpmc_8x4", 1024, 8, 4),
+        workload("mpmc_16x4", 1024, 16, 4),
+    ]
+}
+
 /// A [`pairs`](crate::pairs) contender that runs peer `P` in `shape` on
 /// `rt`, or `None` when `P` does not support the shape (several consumers
 /// on a single-consumer channel).

@@ -147,8 +147,12 @@ pub fn render(rows: &[Row], runs: usize) -> String {
          workload and peer, the median over the runs of that run's `ours ÷ it` \
          (the median paired ratio, below), and the lowest and highest run. Below \
          1 means chan-async took less time (wall) or used less CPU per message; \
+         `permit_*` rows send every message through `reserve().await` and \
+         `Permit::send` (against tokio's mpsc, the one peer with permits); \
          `blocking_*` rows compare `send_blocking`/`recv_blocking` on threads \
-         with the blocking channels.\n"
+         with the blocking channels, and `timeout_*` rows `send_timeout`/\
+         `recv_timeout` with a timeout that never fires (`ping_pong`: round \
+         trips through two channels of capacity 1).\n"
     );
     out.push_str("| workload | peer | wall: ours ÷ it | range | cpu: ours ÷ it | range |\n");
     out.push_str("|---|---|---:|---:|---:|---:|\n");

@@ -215,6 +215,14 @@ impl<T> Chan<T> {
         } else if receivers_waiting {
             self.recv_waiters.notify(1, &self.recv_flag());
         }
+        if self.ring.max_reservations() < self.ring.capacity() {
+            // A narrow count (huge capacities, 32-bit targets) can refuse a
+            // `reserve` while slots are free, and the ring does not report
+            // the senders' flag when the count comes back under its limit:
+            // wake one under the lock, which orders it after a waiter's
+            // registration or before its re-check.
+            self.send_waiters.notify(1, &self.send_flag());
+        }
     }
 
     /// Gives a permit's slot back unused: wakes one waiting sender (and the
@@ -353,8 +361,8 @@ impl<T> Chan<T> {
         self.ring.is_closed()
     }
 
-    /// Closed, empty and no permit outstanding (or no receiver left):
-    /// nothing will ever be received again.
+    /// Closed, empty and no permit outstanding (with no receiver left,
+    /// whatever permits are out): nothing will ever be received again.
     pub(crate) fn is_drained(&self) -> bool {
         self.state() == ChannelState::Closed
     }
@@ -364,10 +372,16 @@ impl<T> Chan<T> {
             return rv.state(self.receivers.load(Ordering::Relaxed));
         }
         if !self.ring.is_closed() {
-            ChannelState::Open
-        } else if self.ring.is_empty() && self.ring.reserved() == 0
-            || self.receivers.load(Ordering::Relaxed) == 0
-        {
+            return ChannelState::Open;
+        }
+        // The permits before the emptiness: once the ring is closed with no
+        // reservation left, its position is final, and the emptiness read
+        // after that (a later value of `tail`, by coherence) is too. The
+        // other way round, a permit's message could come in between the
+        // two reads ("empty", then "no permit"): `Closed` with a message
+        // on its way to a receiver.
+        let no_permit = self.ring.reserved() == 0 || self.receivers.load(Ordering::Relaxed) == 0;
+        if no_permit && self.ring.is_empty() {
             ChannelState::Closed
         } else {
             ChannelState::Closing

@@ -46,6 +46,16 @@
 //! - Capacity is exact, whatever the number of senders.
 //! - Messages from one sender arrive in the order sent; waiting tasks are
 //!   served first come, first served.
+//! - A freed slot is not kept for the sender it wakes. A receive (or a
+//!   permit given back) wakes the oldest waiting `send` or `reserve`, but
+//!   until that task runs, a `try_send`, a `try_reserve` or a send that did
+//!   not have to wait may take the slot first. The woken sender then finds
+//!   the channel full and waits again in its first place, ahead of every
+//!   sender that came after it, so it is the one woken at the next free
+//!   slot. (tokio's and flume's channels answer `Full` to that newcomer;
+//!   async-channel's behaves like this one.) Keeping the slot would make
+//!   every send, also one that never waits, look at the waiter queue
+//!   first: that cost on the lock-free fast path is why it is not done.
 //! - Cancel safety: dropping a [`Recv`] never loses a message, and a wake it
 //!   received passes to the next waiter; dropping a [`Send`] drops its
 //!   message, never half-sends it.
@@ -155,6 +165,31 @@
 //! # });
 //! ```
 //!
+//! # Permits and the `Sink`
+//!
+//! [`Sender::reserve`] waits for a free slot and holds it: the [`Permit`]
+//! then sends without waiting and never fails, also after a close. A held
+//! slot counts against the capacity but takes no place in the buffer, so
+//! it holds up no receiver; the channel is drained only once every permit
+//! is used or dropped. Unlike tokio's, these permits work with any number
+//! of receivers. [`Sender::sink`] and [`Sender::into_sink`] (feature
+//! `sink`, on by default) turn a sender into a `futures_sink::Sink` whose
+//! `poll_ready` holds a slot the same way, so `stream.forward(tx.sink())`
+//! costs no allocation and no handle clone per item.
+//!
+//! ```
+//! use futures::{stream, StreamExt};
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let (tx, rx) = chan_async::channel(4);
+//! let permit = tx.reserve().await.unwrap();
+//! stream::iter([1, 2]).map(Ok).forward(tx.sink()).await.unwrap();
+//! permit.send(3); // its slot was held all along
+//! let mut got = Vec::new();
+//! rx.recv_many(&mut got, 4).await;
+//! assert_eq!(got, [1, 2, 3]);
+//! # });
+//! ```
+//!
 //! # Timeouts and cancellation
 //!
 //! Every future of the crate can be dropped at any point; what that does:
@@ -168,21 +203,49 @@
 //!   limit and keep the message, use [`Sender::send_until`] with any future
 //!   as the deadline: when the deadline wins, the message comes back in
 //!   [`SendTimeoutError::Timeout`].
+//! - [`Reserve`] and [`ReserveOwned`] are cancel-safe: they hold no message,
+//!   and dropped before they resolve they hold no slot either (a wake they
+//!   were given passes to the next waiting sender). A [`Permit`] dropped
+//!   unused gives its slot back.
 //! - [`Closed`] and [`Drained`] only wait for a condition; dropping them
 //!   changes nothing.
 //!
+//! So there are two ways to wait for room with a limit and keep the
+//! message. With [`Sender::send_until`], the message comes back in the
+//! error when the deadline wins:
+//!
 //! ```
-//! use std::time::Duration;
 //! use chan_async::SendTimeoutError;
+//! use std::time::Duration;
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! let (tx, rx) = chan_async::channel(1);
-//! tx.send(1).await.unwrap();
+//! tx.send(1).await.unwrap(); // full
 //! let timer = tokio::time::sleep(Duration::from_millis(5));
 //! match tx.send_until(2, timer).await {
-//!     Err(SendTimeoutError::Timeout(two)) => assert_eq!(two, 2), // kept
+//!     Err(SendTimeoutError::Timeout(two)) => assert_eq!(two, 2), // back in our hands
 //!     other => panic!("unexpected {other:?}"),
 //! }
 //! assert_eq!(rx.recv().await, Some(1));
+//! # });
+//! ```
+//!
+//! Or wait for the slot first with [`Sender::reserve`], under any timeout
+//! or `select!`, and only then hand the message over: [`Permit::send`]
+//! never waits and never fails, so the message never sits in a future
+//! that may be dropped. (It may be built only once there is room, too.)
+//!
+//! ```
+//! use std::time::Duration;
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let (tx, rx) = chan_async::channel(1);
+//! tx.send(String::from("job 1")).await.unwrap(); // full
+//! let job = String::from("job 2");
+//! match tokio::time::timeout(Duration::from_millis(5), tx.reserve()).await {
+//!     Ok(Ok(permit)) => permit.send(job),
+//!     Ok(Err(_closed)) => unreachable!("the channel is open"),
+//!     Err(_elapsed) => assert_eq!(job, "job 2"), // still ours: try later
+//! }
+//! assert_eq!(rx.recv().await, Some(String::from("job 1")));
 //! # });
 //! ```
 //!
@@ -307,6 +370,12 @@ fn _assert_auto_traits() {
     send_sync::<TryIter<'static, NotSync>>();
     send_sync::<WeakSender<NotSync>>();
     send_sync::<WeakReceiver<NotSync>>();
+    send::<Reserve<'static, NotSync>>();
+    send::<ReserveOwned<NotSync>>();
+    send_sync::<Permit<'static, NotSync>>();
+    send_sync::<OwnedPermit<NotSync>>();
+    #[cfg(feature = "sink")]
+    send::<SendSink<'static, NotSync>>();
     #[cfg(feature = "std")]
     {
         send_sync::<Iter<'static, NotSync>>();

@@ -168,7 +168,9 @@ impl_queries!(Receiver);
 /// stops polling it), so the wake a message sends to a waiting stream is
 /// shared with the waiter behind it: a `recv()` waiting behind a stream
 /// that is never polled again still gets the message. The price is a second
-/// wake-up when both come back (one finds nothing and waits again).
+/// wake-up when both come back (one finds nothing and waits again). The
+/// wake is shared with one waiter only: behind two streams left alone, a
+/// `recv()` is woken by the next message.
 ///
 /// ```
 /// use std::future::poll_fn;

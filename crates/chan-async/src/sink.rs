@@ -134,13 +134,18 @@ impl<T> Sink<T> for SendSink<'_, T> {
             return Poll::Ready(Ok(()));
         }
         let chan = &*this.sender.get().chan;
+        // The place in line belongs to the sink, not to a future: a
+        // `select!` that drops `feed` or `send` after the sink was woken
+        // leaves it alive and unpolled, so its wake is shared with the
+        // waiter behind it, as a receiver's stream's is.
         let reserved = match chan.rendezvous() {
             Some(rv) => rv.poll_reserve(&mut this.rv_key, cx),
-            None => chan
-                .send_waiters
-                .poll(&mut this.key, cx, Kind::One, &chan.send_flag(), || {
-                    reserve_attempt(chan)
-                }),
+            None => {
+                chan.send_waiters
+                    .poll(&mut this.key, cx, Kind::Stream, &chan.send_flag(), || {
+                        reserve_attempt(chan)
+                    })
+            }
         };
         if let Poll::Ready(Ok(())) = reserved {
             this.holds_slot = true;

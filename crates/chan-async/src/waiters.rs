@@ -34,10 +34,11 @@
 //! Two kinds of waiters share a queue: [`Kind::One`] waiters (sends,
 //! receives) are woken one per event, first come first served; [`Kind::All`]
 //! waiters (`Drained`, which waits for the buffer to empty) are woken by
-//! every event and re-check. A receiver polled as a stream is a
-//! [`Kind::Stream`] waiter: in line with the `One` waiters, but a stream may
-//! be woken and then never polled again (a `select!` that moved on), so the
-//! wake it gets is shared with the waiter behind it.
+//! every event and re-check. A receiver polled as a stream, and a sender's
+//! sink in `poll_ready`, are [`Kind::Stream`] waiters: in line with the
+//! `One` waiters, but the place belongs to a handle that may be woken and
+//! then never polled again (a `select!` that moved on), so the wake it gets
+//! is shared with the waiter behind it.
 //!
 //! A woken waiter that completes gives its key back without the lock when
 //! the queue's [`NotifiedHint`] names its serial: the notification already
@@ -104,9 +105,9 @@ pub(crate) enum Kind {
     One,
     /// Every waiter on every event: a condition each re-checks.
     All,
-    /// A `One` waiter that may never come back for its wake: a notification
-    /// that takes it also takes the waiter behind it, and it is not counted
-    /// [`InFlight`].
+    /// A `One` waiter that may never come back for its wake (a receiver's
+    /// stream, a sender's sink): a notification that takes it also takes
+    /// the waiter behind it, and it is not counted [`InFlight`].
     Stream,
 }
 
@@ -198,6 +199,15 @@ impl NotifiedHint {
 /// notification after that lock is seen by its re-check; one before it
 /// was ordered before this decrement, so the waiter it reached does not
 /// count this one.
+///
+/// A woken waiter whose owner is never dropped nor polled again (a future
+/// leaked with `mem::forget`, or kept unpolled while it lives) stays
+/// counted: a waiter finishing after that counts on it to take a message
+/// (slot) it never will, so up to that many left-over messages wait for
+/// the next notification instead of being passed on. That is why handles
+/// that hold a place in line without a future (a receiver's stream, a
+/// sender's sink) wait as [`Kind::Stream`], which is not counted. Unit
+/// test `a_leaked_woken_waiter_stays_counted_in_flight`.
 ///
 /// Orderings: increments happen under the queue's lock, in the section
 /// that takes the entry off (so a waiter that learns under the lock that it
@@ -447,10 +457,25 @@ impl WaitQueue {
 
     /// Wakes the waiters a notification took off the queue (after the lock
     /// is released), recording each serial for its `complete`.
+    ///
+    /// If the first waker panics, the second (the waiter behind a stream,
+    /// which shares the wake) is still woken, then the panic goes on: it is
+    /// off the queue, and nobody else would wake it.
     fn wake_taken(&self, taken: Taken) {
-        for (waker, serial) in taken.into_iter().flatten() {
-            self.notified.record(serial);
+        let [first, behind] = taken;
+        let Some((waker, serial)) = first else {
+            return;
+        };
+        self.notified.record(serial);
+        let Some((behind, behind_serial)) = behind else {
             waker.wake();
+            return;
+        };
+        let woken = std::panic::catch_unwind(AssertUnwindSafe(|| waker.wake()));
+        self.notified.record(behind_serial);
+        behind.wake();
+        if let Err(panic) = woken {
+            std::panic::resume_unwind(panic);
         }
     }
 

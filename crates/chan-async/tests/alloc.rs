@@ -363,3 +363,252 @@ fn blocking_send_and_recv_do_not_allocate_after_warm_up() {
     assert_eq!(sent.last(), Some(&0), "send_blocking allocated: {sent:?}");
     assert_eq!(rx.recv_blocking(), None);
 }
+
+/// Permits, once the waiter queues have grown: `try_reserve` and `reserve`
+/// then `Permit::send`, `reserve_owned` then `OwnedPermit::send`, a
+/// `reserve` that waits for a slot, and permits given back unused
+/// (dropped, or `release`d): none allocates.
+#[test]
+fn permits_do_not_allocate_after_warm_up() {
+    let (tx, rx) = channel::<u64>(2);
+    let counter = Arc::new(Counter::default());
+    let waker = Waker::from(Arc::clone(&counter));
+
+    let cycle = |i: u64| {
+        // Reserve and send, without waiting.
+        tx.try_reserve().unwrap().send(i);
+        {
+            let mut reserve = pin!(tx.reserve());
+            let Poll::Ready(Ok(permit)) = poll(reserve.as_mut(), &waker) else {
+                panic!("a slot was free");
+            };
+            permit.send(i + 1);
+        }
+        assert_eq!((rx.try_recv(), rx.try_recv()), (Ok(i), Ok(i + 1)));
+        let tx = {
+            let mut reserve = pin!(tx.clone().reserve_owned());
+            let Poll::Ready(Ok(permit)) = poll(reserve.as_mut(), &waker) else {
+                panic!("a slot was free");
+            };
+            permit.send(i)
+        };
+        assert_eq!(rx.try_recv(), Ok(i));
+        // Reserve and give back.
+        drop(tx.try_reserve().unwrap());
+        let tx = tx.try_reserve_owned().ok().unwrap().release();
+        // A reserve that waits for the slot a receive frees.
+        tx.try_send(i).unwrap();
+        tx.try_send(i + 1).unwrap();
+        {
+            let mut reserve = pin!(tx.reserve());
+            assert!(poll(reserve.as_mut(), &waker).is_pending());
+            assert_eq!(rx.try_recv(), Ok(i));
+            let Poll::Ready(Ok(permit)) = poll(reserve.as_mut(), &waker) else {
+                panic!("woken for a free slot");
+            };
+            drop(permit);
+        }
+        assert_eq!(rx.try_recv(), Ok(i + 1));
+        assert!(rx.is_empty() && !tx.is_full());
+    };
+
+    for i in 0..10 {
+        cycle(i);
+    }
+    let (n, ()) = allocations_in(|| {
+        for i in 10..1_010 {
+            cycle(i);
+        }
+    });
+    assert_eq!(n, 0, "1 000 permit cycles allocated {n} times");
+    assert!(
+        counter.0.load(Ordering::Relaxed) >= 1_000,
+        "the reserves really waited"
+    );
+}
+
+/// Items sent through a `SendSink`: `poll_ready` holds a slot (waiting for
+/// one when the channel is full), `start_send` uses it. No allocation and
+/// no sender clone per item once the queues have grown.
+#[cfg(feature = "sink")]
+#[test]
+fn sink_items_do_not_allocate_after_warm_up() {
+    use futures::Sink;
+
+    let (tx, rx) = channel::<u64>(1);
+    let counter = Arc::new(Counter::default());
+    let waker = Waker::from(Arc::clone(&counter));
+    let mut cx = Context::from_waker(&waker);
+    let mut borrowed = tx.sink();
+    let mut owned = tx.clone().into_sink();
+
+    let mut cycle = |i: u64| {
+        for sink in [&mut borrowed, &mut owned] {
+            assert!(Pin::new(&mut *sink).poll_ready(&mut cx).is_ready());
+            Pin::new(&mut *sink).start_send(i).unwrap();
+            // Full now: the next item waits for the receive.
+            assert!(Pin::new(&mut *sink).poll_ready(&mut cx).is_pending());
+            assert_eq!(rx.try_recv(), Ok(i));
+            assert!(Pin::new(&mut *sink).poll_ready(&mut cx).is_ready());
+            Pin::new(&mut *sink).start_send(i + 1).unwrap();
+            assert_eq!(rx.try_recv(), Ok(i + 1));
+        }
+    };
+    for i in 0..10 {
+        cycle(i);
+    }
+    let (n, ()) = allocations_in(|| {
+        for i in 10..1_010 {
+            cycle(i);
+        }
+    });
+    assert_eq!(n, 0, "2 000 sink items allocated {n} times");
+    assert!(
+        counter.0.load(Ordering::Relaxed) >= 2_000,
+        "the sinks really waited"
+    );
+}
+
+/// A deadline that passes on its second poll: the operation registers a
+/// waiter in the first, and times out in the second.
+struct SecondPoll(bool);
+
+impl Future for SecondPoll {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        if std::mem::replace(&mut self.0, true) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+/// `send_until` and `recv_until`, with a deadline already passed (an
+/// operation that can complete still does) and with one that passes while
+/// the operation waits: none allocates once the queues have grown.
+#[test]
+fn deadline_futures_do_not_allocate_after_warm_up() {
+    use chan_async::{RecvTimeoutError, SendTimeoutError};
+
+    let (tx, rx) = channel::<u64>(1);
+    let waker = Waker::from(Arc::new(Counter::default()));
+    let ready = || std::future::ready(());
+
+    let cycle = |i: u64| {
+        // Ready deadline: completes when it can, times out when it cannot.
+        let got = poll(pin!(rx.recv_until(ready())), &waker);
+        assert_eq!(got, Poll::Ready(Err(RecvTimeoutError::Timeout)));
+        let sent = poll(pin!(tx.send_until(i, ready())), &waker);
+        assert_eq!(sent, Poll::Ready(Ok(())));
+        let sent = poll(pin!(tx.send_until(i + 1, ready())), &waker);
+        assert_eq!(sent, Poll::Ready(Err(SendTimeoutError::Timeout(i + 1))));
+        let got = poll(pin!(rx.recv_until(ready())), &waker);
+        assert_eq!(got, Poll::Ready(Ok(i)));
+        // A deadline that passes while waiting.
+        {
+            let mut recv = pin!(rx.recv_until(SecondPoll(false)));
+            assert!(poll(recv.as_mut(), &waker).is_pending());
+            let got = poll(recv.as_mut(), &waker);
+            assert_eq!(got, Poll::Ready(Err(RecvTimeoutError::Timeout)));
+        }
+        tx.try_send(i).unwrap();
+        {
+            let mut send = pin!(tx.send_until(i + 1, SecondPoll(false)));
+            assert!(poll(send.as_mut(), &waker).is_pending());
+            let sent = poll(send.as_mut(), &waker);
+            assert_eq!(sent, Poll::Ready(Err(SendTimeoutError::Timeout(i + 1))));
+        }
+        assert_eq!(rx.try_recv(), Ok(i));
+    };
+
+    for i in 0..10 {
+        cycle(i);
+    }
+    let (n, ()) = allocations_in(|| {
+        for i in 10..1_010 {
+            cycle(i);
+        }
+    });
+    assert_eq!(n, 0, "1 000 deadline cycles allocated {n} times");
+}
+
+/// The blocking timeouts: `recv_timeout` and `send_timeout` that wait and
+/// time out on one thread, then a sender and a receiver on two threads
+/// passing messages with long timeouts that never fire (every call may
+/// wait), measured in rounds as for `send_blocking` above: the last round
+/// must be clean on both threads.
+#[test]
+fn blocking_timeouts_do_not_allocate_after_warm_up() {
+    use chan_async::{RecvTimeoutError, SendTimeoutError};
+
+    const WARM_UP: u64 = 1_000;
+    const MEASURED: u64 = 5_000;
+    const ROUNDS: u64 = 3;
+    const LONG: Duration = Duration::from_secs(60);
+
+    // Waits that time out.
+    let (tx, rx) = channel::<u64>(1);
+    warm_up_parking();
+    let short = Duration::from_micros(10);
+    let timing_out = |count: u64| {
+        for i in 0..count {
+            assert_eq!(rx.recv_timeout(short), Err(RecvTimeoutError::Timeout));
+            tx.try_send(i).unwrap();
+            assert_eq!(
+                tx.send_timeout(i + 1, short),
+                Err(SendTimeoutError::Timeout(i + 1))
+            );
+            assert_eq!(rx.try_recv(), Ok(i));
+        }
+    };
+    timing_out(10);
+    let (n, ()) = allocations_in(|| timing_out(200));
+    assert_eq!(n, 0, "200 timed-out waits of each kind allocated {n} times");
+
+    // Waits that are served.
+    let (tx, rx) = channel::<u64>(1);
+    let sender = thread::spawn(move || {
+        warm_up_parking();
+        for i in 0..WARM_UP {
+            tx.send_timeout(i, LONG).unwrap();
+        }
+        let mut counts = Vec::with_capacity(ROUNDS as usize);
+        for round in 0..ROUNDS {
+            let start = WARM_UP + round * MEASURED;
+            let (n, ()) = allocations_in(|| {
+                for i in start..start + MEASURED {
+                    tx.send_timeout(i, LONG).unwrap();
+                }
+            });
+            counts.push(n);
+        }
+        counts
+    });
+    warm_up_parking();
+    for i in 0..WARM_UP {
+        assert_eq!(rx.recv_timeout(LONG), Ok(i));
+    }
+    let mut received = Vec::with_capacity(ROUNDS as usize);
+    for round in 0..ROUNDS {
+        let start = WARM_UP + round * MEASURED;
+        let (n, ()) = allocations_in(|| {
+            for i in start..start + MEASURED {
+                assert_eq!(rx.recv_timeout(LONG), Ok(i));
+            }
+        });
+        received.push(n);
+    }
+    let sent = sender.join().unwrap();
+    eprintln!(
+        "timeouts: allocations per round {sent:?} on the sending thread, {received:?} on the receiving thread"
+    );
+    assert_eq!(
+        received.last(),
+        Some(&0),
+        "recv_timeout allocated: {received:?}"
+    );
+    assert_eq!(sent.last(), Some(&0), "send_timeout allocated: {sent:?}");
+    assert_eq!(rx.recv_timeout(LONG), Err(RecvTimeoutError::Closed));
+}

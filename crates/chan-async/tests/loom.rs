@@ -929,6 +929,322 @@ fn weak_receiver_upgrade_racing_the_last_drop_has_one_winner() {
 }
 
 // ---------------------------------------------------------------------------
+// Permits
+// ---------------------------------------------------------------------------
+
+/// [`take_wake`] with a compare-and-swap instead of a swap: loom 0.7 can
+/// order a swap racing with a store so that both the swap and a later load
+/// miss the store (tokio-rs/loom#254), which reads as a lost wake-up that
+/// did not happen. A single compare-and-swap is modelled correctly.
+fn consume_wake(flag: &Flag) -> bool {
+    flag.0
+        .compare_exchange(true, false, Ordering::SeqCst, Ordering::SeqCst)
+        .is_ok()
+}
+
+/// [`poll_if_woken`] with [`consume_wake`].
+fn poll_when_woken<O>(
+    woke: &Flag,
+    future: Pin<&mut impl Future<Output = O>>,
+    cx: &mut Context<'_>,
+    got: &mut Vec<O>,
+) -> bool {
+    consume_wake(woke) && future.poll(cx).map(|value| got.push(value)).is_ready()
+}
+
+/// A receiver waits for the end of a channel with a permit outstanding,
+/// while one thread closes the channel and another uses the permit (`send`:
+/// sends 5 through it; else drops it). The receiver, polled whenever woken
+/// (also while the others run), must get 5 and then the end, or only the
+/// end when the permit was dropped: never the end first. And every time it
+/// is left waiting, a wake must come.
+fn permit_outstanding_across_a_close(send: bool) {
+    model(move || {
+        let (tx, rx) = channel::<i32>(1);
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        let (woke, waker) = flag();
+        let mut cx = Context::from_waker(&waker);
+        let mut recv = pin!(rx.recv());
+        assert!(recv.as_mut().poll(&mut cx).is_pending());
+
+        let closer = thread::spawn(move || assert!(tx.close()));
+        let user = thread::spawn(move || {
+            if send {
+                drop(permit.send(5));
+            } else {
+                drop(permit);
+            }
+        });
+        let mut got = Vec::new();
+        let mut done = poll_when_woken(&woke, recv.as_mut(), &mut cx, &mut got);
+        closer.join().unwrap();
+        user.join().unwrap();
+        for _ in 0..2 {
+            if !done {
+                done = poll_when_woken(&woke, recv.as_mut(), &mut cx, &mut got);
+            }
+        }
+        assert!(done, "lost wake-up: the receiver waits on a closed channel");
+        let expected = if send { Some(5) } else { None };
+        assert_eq!(got, [expected], "the end came before the permit's message");
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
+#[test]
+fn permit_sent_after_a_close_is_received_before_the_end() {
+    permit_outstanding_across_a_close(true);
+}
+
+#[test]
+fn permit_dropped_after_a_close_wakes_the_receiver_to_the_end() {
+    permit_outstanding_across_a_close(false);
+}
+
+/// A sender waits for room held by a permit while another thread drops the
+/// permit (or gives it back with `release`): either the sender's re-check
+/// sees the slot, or the drop wakes it. A spare receiver keeps the channel
+/// open, so no close wakes it instead.
+fn freed_permit_wakes_a_waiting_sender(release: bool) {
+    model(move || {
+        let (tx, rx) = channel::<i32>(1);
+        let keep = rx.clone();
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        // The permit holds a second sender, so its drop does not close.
+        let dropper = thread::spawn(move || {
+            if release {
+                Some(permit.release())
+            } else {
+                drop(permit);
+                None
+            }
+        });
+        let (woke, waker) = flag();
+        let mut cx = Context::from_waker(&waker);
+        let mut send = pin!(tx.send(1));
+        let first = send.as_mut().poll(&mut cx);
+        let spare = dropper.join().unwrap();
+        if first.is_pending() {
+            assert!(
+                woken(&woke),
+                "lost wake-up: the sender sleeps on a free slot"
+            );
+            assert_eq!(send.as_mut().poll(&mut cx), Poll::Ready(Ok(())));
+        } else {
+            assert_eq!(first, Poll::Ready(Ok(())));
+        }
+        assert_eq!(keep.try_recv(), Ok(1));
+        drop((spare, rx));
+    });
+}
+
+#[test]
+fn dropped_permit_wakes_a_waiting_sender() {
+    freed_permit_wakes_a_waiting_sender(false);
+}
+
+#[test]
+fn released_permit_wakes_a_waiting_sender() {
+    freed_permit_wakes_a_waiting_sender(true);
+}
+
+/// Two senders wait in a full channel of two slots, one message buffered
+/// and one slot held by a permit: first a `reserve`, then a `send`. One
+/// thread drops the permit while another receives the message, and the
+/// waiters are polled whenever woken, also while that runs. Two slots come
+/// free for two waiters: both must be woken and served, the `reserve`
+/// granted a permit and the `send` accepted. A spare receiver keeps the
+/// channel open.
+#[test]
+fn permit_drop_and_receive_racing_wake_both_waiting_senders() {
+    model(|| {
+        let (tx, rx) = channel::<i32>(2);
+        let keep = rx.clone();
+        tx.try_send(0).unwrap();
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        let (reserve_flag, reserve_waker) = flag();
+        let (send_flag, send_waker) = flag();
+        let mut reserve_cx = Context::from_waker(&reserve_waker);
+        let mut send_cx = Context::from_waker(&send_waker);
+        let mut reserve = pin!(tx.reserve());
+        let mut send = pin!(tx.send(2));
+        assert!(reserve.as_mut().poll(&mut reserve_cx).is_pending());
+        assert!(send.as_mut().poll(&mut send_cx).is_pending());
+
+        let dropper = thread::spawn(move || drop(permit));
+        let receiver = thread::spawn(move || assert_eq!(rx.try_recv(), Ok(0)));
+        let mut reserved = Vec::new();
+        let mut sent = Vec::new();
+        let mut reserve_done = poll_when_woken(
+            &reserve_flag,
+            reserve.as_mut(),
+            &mut reserve_cx,
+            &mut reserved,
+        );
+        let mut send_done = poll_when_woken(&send_flag, send.as_mut(), &mut send_cx, &mut sent);
+        dropper.join().unwrap();
+        receiver.join().unwrap();
+        for _ in 0..2 {
+            if !reserve_done {
+                reserve_done = poll_when_woken(
+                    &reserve_flag,
+                    reserve.as_mut(),
+                    &mut reserve_cx,
+                    &mut reserved,
+                );
+            }
+            if !send_done {
+                send_done = poll_when_woken(&send_flag, send.as_mut(), &mut send_cx, &mut sent);
+            }
+        }
+        assert!(
+            reserve_done && send_done,
+            "lost wake-up: reserve done {reserve_done}, send done {send_done}, two slots freed"
+        );
+        assert_eq!(sent, [Ok(())]);
+        let permit = reserved.pop().unwrap().expect("granted, not closed");
+        permit.send(1); // after the send of 2, which is done
+        assert_eq!([keep.try_recv(), keep.try_recv()], [Ok(2), Ok(1)]);
+    });
+}
+
+/// What a sink's `poll_ready` gave (`None`: pending), and its wake record.
+#[cfg(feature = "sink")]
+type SinkReady = (Option<Result<(), SendError<()>>>, StdArc<Flag>);
+
+/// A sink waiting once for a slot on its own thread (`poll_ready`, as
+/// [`poll_once_leaking`]). The sink comes back too, to be dropped only
+/// after the model's checks: its place in line lives in it, and its drop
+/// would pass on a wake (or give back a slot it holds).
+#[cfg(feature = "sink")]
+fn sink_ready_once(
+    tx: Sender<i32>,
+) -> thread::JoinHandle<(SinkReady, chan_async::SendSink<'static, i32>)> {
+    use futures_sink::Sink;
+    thread::spawn(move || {
+        let mut sink = tx.into_sink();
+        let outcome = poll_once_leaking(std::future::poll_fn(|cx| {
+            Pin::new(&mut sink).poll_ready(cx)
+        }));
+        (outcome, sink)
+    })
+}
+
+/// [`a_wake_spent_on_a_sender_that_took_another_slot_is_passed_on`] with
+/// the first sender a sink's `poll_ready` (which waits as a stream does:
+/// not counted in flight, its wake shared with the waiter behind it).
+#[cfg(feature = "sink")]
+#[test]
+fn a_wake_spent_on_a_sink_that_took_another_slot_is_passed_on() {
+    model(|| {
+        let (tx, rx) = channel::<i32>(1);
+        tx.try_send(0).unwrap();
+        let keep = rx.clone();
+        let first = sink_ready_once(tx.clone());
+        let receiver = rx.clone();
+        thread::spawn(move || assert_eq!(receiver.try_recv(), Ok(0)))
+            .join()
+            .unwrap();
+        let second = send_once(tx.clone(), 2);
+        thread::spawn(move || {
+            let _ = rx.try_recv();
+        })
+        .join()
+        .unwrap();
+        let ((sink_ready, sink_woke), sink) = first.join().unwrap();
+        let (sent, send_woke) = second.join().unwrap();
+        let pending = [sink_ready.is_none(), sent.is_none()];
+        let woken = [woken(&sink_woke), woken(&send_woke)];
+        let waiting = pending.iter().filter(|&&p| p).count();
+        let woken = (0..2).filter(|&i| pending[i] && woken[i]).count();
+        let free = usize::from(!keep.is_full());
+        assert!(
+            woken >= free.min(waiting),
+            "lost wake-up: {waiting} sender(s) pending, {woken} woken, {free} slot(s) free"
+        );
+        drop((sink, tx));
+    });
+}
+
+/// A sink waits for a slot first, a `send` behind it, while a receive frees
+/// one: the sink is never polled again (a `select!` dropped its `feed`), so
+/// the `send` must be woken (or have taken the slot itself).
+#[cfg(feature = "sink")]
+#[test]
+fn a_sink_left_alone_does_not_hold_up_a_send() {
+    model(|| {
+        let (tx, rx) = channel::<i32>(1);
+        tx.try_send(0).unwrap();
+        let keep = rx.clone();
+        let ((ready, _), sink) = sink_ready_once(tx.clone()).join().unwrap();
+        assert!(ready.is_none(), "the channel is full");
+        let receiver = thread::spawn(move || assert_eq!(rx.try_recv(), Ok(0)));
+        let (sent, woke) = poll_once_leaking(tx.send(1));
+        receiver.join().unwrap();
+        assert!(
+            sent.is_some() || woken(&woke),
+            "the send sleeps behind a sink that holds the wake"
+        );
+        drop((sink, keep));
+    });
+}
+
+/// A permit is used while another thread drops the last receiver; a spare
+/// sender keeps the channel itself alive. Nobody can receive the message,
+/// so it must be dropped by the time both are done: by the receiver's drain
+/// if the permit's push came first, or by the permit's `send` if it sees the
+/// receiver gone. With the push reading the close mark but not what the
+/// closer did before it, neither drops it, and `drained()` never resolves.
+#[test]
+fn permit_sent_racing_the_last_receiver_drop_drops_the_message() {
+    model(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = channel::<Counted>(1);
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        let message = Counted(drops.clone());
+        let user = thread::spawn(move || drop(permit.send(message)));
+        drop(rx);
+        user.join().unwrap();
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            1,
+            "the message outlives the last receiver"
+        );
+        assert_eq!(tx.state(), chan_async::ChannelState::Closed);
+    });
+}
+
+/// `state()` on a closed channel with a permit outstanding, while another
+/// thread sends through the permit: `Closed` promises that nothing will be
+/// received again, so if it says so, the receive after it must see the end.
+/// (Reading "empty" before the permit's push and "no permit" after it
+/// would answer `Closed` with the permit's message on its way in.)
+#[test]
+fn state_is_not_closed_while_a_permit_s_message_comes_in() {
+    model(|| {
+        let (tx, rx) = channel::<i32>(1);
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        tx.close();
+        let observer = thread::spawn(move || {
+            let state = rx.state();
+            (state, rx)
+        });
+        drop(permit.send(5));
+        let (state, rx) = observer.join().unwrap();
+        if state == chan_async::ChannelState::Closed {
+            assert_eq!(
+                rx.try_recv(),
+                Err(TryRecvError::Closed),
+                "Closed, then a message"
+            );
+        } else {
+            assert_eq!(rx.try_recv(), Ok(5));
+        }
+        drop(tx);
+    });
+}
+
+// ---------------------------------------------------------------------------
 // Rendezvous channels (capacity 0): the exchange under its lock. Each model
 // keeps a spare handle of the side it checks alive, so no close by a last
 // drop wakes a waiter that a hand-over failed to wake.

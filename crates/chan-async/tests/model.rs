@@ -1,6 +1,7 @@
 #![cfg(not(chan_loom))]
 //! Model test: random sequences of operations on a channel, checked step by
-//! step against a `VecDeque` and an explicit lifecycle model.
+//! step against a `VecDeque` and an explicit lifecycle model, with a count
+//! of the permits outstanding (each holds a slot, not a message).
 //!
 //! Every return value is compared with the model, every query is checked on
 //! every live handle after every step, and each message tracks its own life,
@@ -14,7 +15,9 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
-use chan_async::{channel, ChannelState, Receiver, SendError, Sender, TryRecvError, TrySendError};
+use chan_async::{
+    channel, ChannelState, OwnedPermit, Receiver, SendError, Sender, TryRecvError, TrySendError,
+};
 use futures_core::Stream;
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -83,6 +86,8 @@ struct Model {
     closed: bool,
     senders: usize,
     receivers: usize,
+    /// Permits outstanding: `queue.len() + permits <= capacity`.
+    permits: usize,
 }
 
 impl Model {
@@ -93,19 +98,57 @@ impl Model {
             closed: false,
             senders: 1,
             receivers: 1,
+            permits: 0,
         }
     }
 
+    /// Closed (nothing will ever be received) once closed, empty and no
+    /// permit outstanding, or once no receiver is left.
     fn state(&self) -> ChannelState {
-        match (self.closed, self.queue.is_empty()) {
-            (false, _) => ChannelState::Open,
-            (true, false) => ChannelState::Closing,
-            (true, true) => ChannelState::Closed,
+        if !self.closed {
+            ChannelState::Open
+        } else if self.queue.is_empty() && self.permits == 0 || self.receivers == 0 {
+            ChannelState::Closed
+        } else {
+            ChannelState::Closing
         }
     }
 
     fn is_full(&self) -> bool {
-        self.queue.len() == self.capacity
+        self.queue.len() + self.permits == self.capacity
+    }
+
+    /// Empty and nothing more will come: closed, no permit left.
+    fn is_final(&self) -> bool {
+        self.queue.is_empty() && self.closed && self.permits == 0
+    }
+
+    /// What a reservation does: `Ok(true)` granted, `Ok(false)` full, `Err`
+    /// closed.
+    fn reserve(&mut self) -> Result<bool, ()> {
+        if self.closed {
+            Err(())
+        } else if self.is_full() {
+            Ok(false)
+        } else {
+            self.permits += 1;
+            Ok(true)
+        }
+    }
+
+    /// A permit's send: never refused, also once closed; the message is
+    /// dropped at once when no receiver is left.
+    fn send_permitted(&mut self, id: u64) {
+        assert!(self.permits > 0);
+        self.permits -= 1;
+        if self.receivers > 0 {
+            self.queue.push_back(id);
+        }
+    }
+
+    fn drop_permit(&mut self) {
+        assert!(self.permits > 0);
+        self.permits -= 1;
     }
 
     /// What a send of `id` does: `Ok(true)` sent, `Ok(false)` full, `Err`
@@ -126,7 +169,7 @@ impl Model {
     fn recv(&mut self) -> Result<Option<u64>, ()> {
         match self.queue.pop_front() {
             Some(id) => Ok(Some(id)),
-            None if self.closed => Err(()),
+            None if self.is_final() => Err(()),
             None => Ok(None),
         }
     }
@@ -180,6 +223,24 @@ enum Op {
     CloneReceiver(Index),
     DropSender(Index),
     DropReceiver(Index),
+    /// `try_reserve`, then check every query while the permit is held,
+    /// then send through it (`true`) or drop it.
+    TryReserve(Index, bool),
+    /// Poll a `reserve` future once; if it grants a permit, check, then
+    /// send through it (`true`) or drop it.
+    PollReserve(Index, bool),
+    /// `try_reserve_owned` on the sender itself (moved out of the handles):
+    /// the permit is kept across later operations.
+    TryReserveOwned(Index),
+    /// Poll a `reserve_owned` future once on the sender itself; a granted
+    /// permit is kept, a pending future dropped (and its sender with it).
+    PollReserveOwned(Index),
+    /// Send through a kept permit; its sender comes back.
+    PermitSend(Index),
+    /// Give a kept permit back with `release`; its sender comes back.
+    PermitRelease(Index),
+    /// Drop a kept permit (and the sender it holds).
+    PermitDrop(Index),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -201,6 +262,13 @@ fn op() -> impl Strategy<Value = Op> {
         2 => i().prop_map(Op::CloneReceiver),
         2 => i().prop_map(Op::DropSender),
         2 => i().prop_map(Op::DropReceiver),
+        3 => (i(), any::<bool>()).prop_map(|(s, send)| Op::TryReserve(s, send)),
+        2 => (i(), any::<bool>()).prop_map(|(s, send)| Op::PollReserve(s, send)),
+        4 => i().prop_map(Op::TryReserveOwned),
+        2 => i().prop_map(Op::PollReserveOwned),
+        3 => i().prop_map(Op::PermitSend),
+        1 => i().prop_map(Op::PermitRelease),
+        2 => i().prop_map(Op::PermitDrop),
     ]
 }
 
@@ -213,6 +281,8 @@ struct Harness {
     model: Model,
     senders: Vec<Sender<Tracked>>,
     receivers: Vec<Receiver<Tracked>>,
+    /// Permits kept across operations, each holding its sender.
+    permits: Vec<OwnedPermit<Tracked>>,
     live: Live,
     next_id: u64,
     waker: Waker,
@@ -225,6 +295,7 @@ impl Harness {
             model: Model::new(capacity),
             senders: vec![tx],
             receivers: vec![rx],
+            permits: Vec::new(),
             live: Live::default(),
             next_id: 0,
             waker: Waker::from(Arc::new(Noop)),
@@ -242,6 +313,24 @@ impl Harness {
 
     fn receiver(&mut self, index: &Index) -> Option<usize> {
         (!self.receivers.is_empty()).then(|| index.index(self.receivers.len()))
+    }
+
+    fn permit(&mut self, index: &Index) -> Option<usize> {
+        (!self.permits.is_empty()).then(|| index.index(self.permits.len()))
+    }
+
+    /// A borrowed permit was granted (the model counts it): check every
+    /// query while it is held, then use it or drop it.
+    fn use_permit(&mut self, permit: chan_async::Permit<'_, Tracked>, send: bool) {
+        self.check();
+        let msg = self.message();
+        if send {
+            self.model.send_permitted(msg.id);
+            permit.send(msg);
+        } else {
+            self.model.drop_permit();
+            drop(permit);
+        }
     }
 
     /// One `try_send`; returns whether it sent.
@@ -329,7 +418,7 @@ impl Harness {
                     } else if !self.model.queue.is_empty() {
                         let n = (*limit).min(self.model.queue.len());
                         (Poll::Ready(n), self.model.queue.drain(..n).collect())
-                    } else if self.model.closed {
+                    } else if self.model.is_final() {
                         (Poll::Ready(0), vec![])
                     } else {
                         (Poll::Pending, vec![])
@@ -396,6 +485,85 @@ impl Harness {
                 if let Some(r) = self.receiver(r) {
                     drop(self.receivers.swap_remove(r));
                     self.model.drop_receiver();
+                }
+            }
+            Op::TryReserve(s, send) | Op::PollReserve(s, send) => {
+                if let Some(s) = self.sender(s) {
+                    // The permit borrows the sender: a clone keeps `self`
+                    // free while it is held.
+                    let tx = self.senders[s].clone();
+                    self.model.senders += 1;
+                    let got = if matches!(op, Op::TryReserve(..)) {
+                        match tx.try_reserve() {
+                            Ok(permit) => Poll::Ready(Ok(permit)),
+                            Err(TrySendError::Full(())) => Poll::Pending,
+                            Err(TrySendError::Closed(())) => Poll::Ready(Err(())),
+                        }
+                    } else {
+                        poll_once(tx.reserve(), &waker).map(|got| got.map_err(|SendError(())| ()))
+                    };
+                    match (self.model.reserve(), got) {
+                        (Ok(true), Poll::Ready(Ok(permit))) => self.use_permit(permit, *send),
+                        (Ok(false), Poll::Pending) | (Err(()), Poll::Ready(Err(()))) => {}
+                        (expected, got) => panic!(
+                            "{op:?}: model says {expected:?}, channel said {:?}",
+                            got.map(|got| got.is_ok())
+                        ),
+                    }
+                    drop(tx);
+                    self.model.drop_sender();
+                }
+            }
+            Op::TryReserveOwned(s) | Op::PollReserveOwned(s) => {
+                if let Some(s) = self.sender(s) {
+                    let tx = self.senders.swap_remove(s);
+                    let expected = self.model.reserve();
+                    if matches!(op, Op::TryReserveOwned(_)) {
+                        match (expected, tx.try_reserve_owned()) {
+                            (Ok(true), Ok(permit)) => self.permits.push(permit),
+                            (Ok(false), Err(TrySendError::Full(tx)))
+                            | (Err(()), Err(TrySendError::Closed(tx))) => self.senders.push(tx),
+                            (expected, got) => panic!(
+                                "{op:?}: model says {expected:?}, channel said {:?}",
+                                got.map(drop).map_err(|e| e.is_full())
+                            ),
+                        }
+                    } else {
+                        match (expected, poll_once(tx.reserve_owned(), &waker)) {
+                            (Ok(true), Poll::Ready(Ok(permit))) => self.permits.push(permit),
+                            // Pending, the future (and its sender) was
+                            // dropped; refused, the sender was dropped.
+                            (Ok(false), Poll::Pending) | (Err(()), Poll::Ready(Err(_))) => {
+                                self.model.drop_sender();
+                            }
+                            (expected, got) => panic!(
+                                "{op:?}: model says {expected:?}, channel said {:?}",
+                                got.map(|got| got.is_ok())
+                            ),
+                        }
+                    }
+                }
+            }
+            Op::PermitSend(p) => {
+                if let Some(p) = self.permit(p) {
+                    let msg = self.message();
+                    self.model.send_permitted(msg.id);
+                    let tx = self.permits.swap_remove(p).send(msg);
+                    self.senders.push(tx);
+                }
+            }
+            Op::PermitRelease(p) => {
+                if let Some(p) = self.permit(p) {
+                    self.model.drop_permit();
+                    let tx = self.permits.swap_remove(p).release();
+                    self.senders.push(tx);
+                }
+            }
+            Op::PermitDrop(p) => {
+                if let Some(p) = self.permit(p) {
+                    self.model.drop_permit();
+                    drop(self.permits.swap_remove(p));
+                    self.model.drop_sender();
                 }
             }
         }
@@ -489,6 +657,8 @@ proptest! {
             let last_of_kind = match op {
                 Op::DropSender(_) => harness.senders.len() == 1,
                 Op::DropReceiver(_) => harness.receivers.len() == 1,
+                // These may drop the sender they take.
+                Op::PollReserveOwned(_) | Op::PermitDrop(_) => harness.model.senders == 1,
                 _ => false,
             };
             if !last_of_kind {

@@ -170,3 +170,53 @@ fn clones_hold_slots_of_their_own() {
     assert_eq!((rx.try_recv(), rx.try_recv()), (Ok('b'), Ok('a')));
     assert!(format!("{first:?}").starts_with("SendSink"));
 }
+
+/// `SinkExt::feed` (or `send`) borrows the sink: a `select!` that drops the
+/// feed future after the sink was woken leaves the sink alive and unpolled,
+/// holding its place in the senders' queue. The wake it got must not be
+/// lost to a `send` waiting behind it.
+#[test]
+fn a_sink_left_alone_after_its_wake_does_not_hold_up_a_send() {
+    let (tx, rx) = channel(1);
+    tx.try_send(0).unwrap();
+    let mut sink = tx.sink();
+    let (sink_wakes, sink_waker) = counting_waker();
+    {
+        // The sink waits first (the oldest waiter)...
+        let mut feed = sink.feed(1);
+        assert!(Pin::new(&mut feed)
+            .poll(&mut Context::from_waker(&sink_waker))
+            .is_pending());
+        // ...and the select! moves on: the feed is dropped, the sink lives.
+    }
+    let (send_wakes, send_waker) = counting_waker();
+    let mut send = Box::pin(tx.send(2));
+    assert!(send
+        .as_mut()
+        .poll(&mut Context::from_waker(&send_waker))
+        .is_pending());
+    assert_eq!(rx.try_recv(), Ok(0));
+    assert_eq!(wakes(&sink_wakes), 1, "the oldest waiter is woken");
+    assert_eq!(
+        wakes(&send_wakes),
+        1,
+        "the send was held up by the sink left alone"
+    );
+    assert_eq!(
+        send.as_mut().poll(&mut Context::from_waker(&send_waker)),
+        Poll::Ready(Ok(()))
+    );
+    // The sink polled later waits again, and is served by the next receive.
+    let mut feed = sink.feed(1);
+    assert!(Pin::new(&mut feed)
+        .poll(&mut Context::from_waker(&sink_waker))
+        .is_pending());
+    assert_eq!(rx.try_recv(), Ok(2));
+    assert_eq!(wakes(&sink_wakes), 2);
+    assert_eq!(
+        Pin::new(&mut feed).poll(&mut Context::from_waker(&sink_waker)),
+        Poll::Ready(Ok(()))
+    );
+    drop(feed);
+    assert_eq!(rx.try_recv(), Ok(1));
+}

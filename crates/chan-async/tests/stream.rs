@@ -104,3 +104,34 @@ fn receivers_that_are_all_streams_still_get_every_message() {
             assert_eq!(total, (0..2000u64).sum());
         });
 }
+
+/// Documents a limit: a stream's wake is shared with the one waiter behind
+/// it. Two streams left alone at the front of the line take one message's
+/// wake between them, and a `recv()` behind them is woken only by the next
+/// message.
+#[test]
+fn two_streams_left_alone_share_a_wake_between_them() {
+    let (tx, rx) = channel(4);
+    let mut streams = [rx.clone(), rx.clone()];
+    let (stream_wakes, stream_waker) = counting_waker();
+    for stream in &mut streams {
+        assert!(Pin::new(stream)
+            .poll_next(&mut Context::from_waker(&stream_waker))
+            .is_pending());
+    }
+    let (recv_wakes, recv_waker) = counting_waker();
+    let mut recv = Box::pin(rx.recv());
+    assert!(recv
+        .as_mut()
+        .poll(&mut Context::from_waker(&recv_waker))
+        .is_pending());
+    tx.try_send(1).unwrap();
+    assert_eq!(wakes(&stream_wakes), 2, "both streams are woken");
+    assert_eq!(wakes(&recv_wakes), 0, "the recv() behind them is not");
+    tx.try_send(2).unwrap();
+    assert_eq!(wakes(&recv_wakes), 1, "the next message wakes it");
+    assert_eq!(
+        recv.as_mut().poll(&mut Context::from_waker(&recv_waker)),
+        Poll::Ready(Some(1))
+    );
+}

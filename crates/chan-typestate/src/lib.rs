@@ -33,7 +33,7 @@
 //!
 //! | state | a [`Sender`] can | a [`Receiver`] can |
 //! |---|---|---|
-//! | [`Open`] | `send`, `try_send`, `send_blocking`, `send_until`, `send_timeout`, `send_deadline`, `closed`, `clone`, `close` | `recv`, `try_recv`, `recv_blocking`, `recv_many`, `recv_until`, `recv_timeout`, `recv_deadline`, `iter`, `try_iter`, `Stream`, `clone`, `close` |
+//! | [`Open`] | `send`, `try_send`, `send_blocking`, `send_until`, `send_timeout`, `send_deadline`, `reserve`, `try_reserve`, `closed`, `clone`, `close` | `recv`, `try_recv`, `recv_blocking`, `recv_many`, `recv_until`, `recv_timeout`, `recv_deadline`, `iter`, `try_iter`, `Stream`, `clone`, `close` |
 //! | [`Closing`] | `drained` (wait until everything accepted is consumed) | `recv`, `try_recv`, `recv_blocking`, `recv_many`, `recv_until`, `recv_timeout`, `recv_deadline`, `iter`, `try_iter`, `Stream`, `drain`, `finish` |
 //! | [`Closed`] | queries only | queries only |
 //!

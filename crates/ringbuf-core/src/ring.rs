@@ -123,10 +123,16 @@ use crate::sync::{spin_hint, spin_wait, AtomicUsize, Ordering, UnsafeCell};
 ///   (loom does not produce the stale load a plain `Relaxed` read of the
 ///   flag would allow, so that model cannot fail on it; the argument above
 ///   is what rules it out).
-/// - **The close mark** is set with a `Relaxed` `fetch_or` on `tail`: it only
-///   has to be ordered against the CASes on the same word, which the
-///   modification order of `tail` does (a CAS from an unmarked value fails
-///   once the mark is in).
+/// - **The close mark** is set with a `Release` `fetch_or` on `tail`. Among
+///   the ring's own operations only the modification order of `tail`
+///   matters (a CAS from an unmarked value fails once the mark is in), but
+///   a [`push_reserved`](Self::push_reserved) may still move `tail` after
+///   the mark, and its `AcqRel` CAS, reading the mark (or a later value),
+///   must see what the closer did before closing: a channel's last
+///   receiver counts itself out and then closes, and a push that reads the
+///   mark but still sees a receiver leaves its value to nobody. With
+///   `Relaxed` here, loom found exactly that (chan-async's
+///   `permit_sent_racing_the_last_receiver_drop_drops_the_message`).
 ///
 /// # Drop
 ///
@@ -161,7 +167,8 @@ pub struct RingBuffer<T> {
     /// The reservation count's bits in `tail`.
     reserved_mask: usize,
     /// The most reservations held at once: `capacity`, unless the count's
-    /// field is narrower (for capacities above 2^28 on 64-bit targets).
+    /// field is narrower (capacities of 2^23 and more on 64-bit targets, of
+    /// 128 and more on 32-bit ones; see `new`).
     max_reserved: usize,
     /// `mark_bit - 1`: the index bits of a position.
     index_mask: usize,
@@ -169,6 +176,10 @@ pub struct RingBuffer<T> {
     /// count's field.
     one_lap: usize,
 }
+
+/// Lap bits `new` keeps in a position, narrowing the reservation count if
+/// needed.
+const MIN_LAP_BITS: u32 = 16;
 
 /// One cell of the buffer.
 struct Slot<T> {
@@ -213,12 +224,17 @@ impl<T> RingBuffer<T> {
         );
         let mark_bit = capacity.next_power_of_two();
         // `tail` is `lap | reserved | wait | mark | index`: the reservation
-        // count gets room for `capacity` (one bit more than the index) but
-        // leaves at least 4 bits of lap, so a thread must sleep through 16
-        // laps before a stale position could look current.
+        // count gets room for `capacity` (one bit more than the index) as
+        // long as that leaves `MIN_LAP_BITS` of lap; beyond, the count is
+        // narrower (fewer reservations at once), never the lap: a thread
+        // must sleep through 2^16 laps before a stale position could look
+        // current. (At least one count bit; the capacity limit above then
+        // still leaves 4 lap bits, as the layout without a count did at its
+        // largest capacities.)
         let index_bits = mark_bit.trailing_zeros();
         let reserved_shift = index_bits + 2;
-        let reserved_bits = (index_bits + 1).min(usize::BITS - 4 - reserved_shift);
+        let room = usize::BITS.saturating_sub(MIN_LAP_BITS + reserved_shift);
+        let reserved_bits = (index_bits + 1).min(room).max(1);
         let reserved_unit = 1usize << reserved_shift;
         let reserved_mask = ((1usize << reserved_bits) - 1) << reserved_shift;
         let slots = (0..capacity)
@@ -601,7 +617,9 @@ impl<T> RingBuffer<T> {
     /// assert!(ring.is_closed());
     /// ```
     pub fn close(&self) -> bool {
-        self.tail.fetch_or(self.mark_bit, Ordering::Relaxed) & self.mark_bit == 0
+        // Release: a `push_reserved` whose CAS reads the mark sees what the
+        // caller did before closing (see "Memory ordering" on the type).
+        self.tail.fetch_or(self.mark_bit, Ordering::Release) & self.mark_bit == 0
     }
 
     /// Returns `true` once [`close`](Self::close) has been called.

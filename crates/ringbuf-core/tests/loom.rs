@@ -661,3 +661,39 @@ fn closed_with_a_reservation_is_not_drained_until_it_is_used() {
         assert_eq!(ring.try_pop(), Err(PopError::Closed));
     });
 }
+
+/// A batch push with a reservation held races the pop that frees its room:
+/// capacity 2, one value left (at index 1) and the other slot reserved, so
+/// the batch's own first slot (index 0, next lap) is free but its room (the
+/// slot past the reservation, index 1) is only free once that pop has
+/// moved its value out. The batch stores at most one value, never over the
+/// value being popped (loom's cell tracking would see the race), and the
+/// reserved push then always finds its slot.
+#[test]
+fn push_slice_with_a_reservation_races_the_pop_of_its_room() {
+    model(|| {
+        let ring = Arc::new(RingBuffer::new(2));
+        ring.push(1).unwrap();
+        ring.push(2).unwrap();
+        assert_eq!(ring.pop(), Some(1));
+        ring.try_reserve().unwrap();
+        let consumer = {
+            let ring = Arc::clone(&ring);
+            thread::spawn(move || pop_spin(&ring))
+        };
+        let pusher = {
+            let ring = Arc::clone(&ring);
+            thread::spawn(move || ring.push_slice(&[10, 11]))
+        };
+        let pushed = pusher.join().unwrap();
+        assert!(matches!(pushed, Ok(1) | Err(PushError::Full(()))));
+        assert_eq!(consumer.join().unwrap(), 2);
+        assert!(ring.len() + ring.reserved() <= 2);
+        ring.push_reserved(20);
+        let expected: &[i32] = if pushed.is_ok() { &[10, 20] } else { &[20] };
+        for &value in expected {
+            assert_eq!(ring.pop(), Some(value));
+        }
+        assert_eq!(ring.try_pop(), Err(PopError::Empty));
+    });
+}

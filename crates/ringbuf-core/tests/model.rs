@@ -24,6 +24,14 @@ enum Op {
     PushSlice(usize),
     /// `pop_into` of at most this many values.
     PopInto(usize),
+    /// `try_reserve`.
+    Reserve,
+    /// `push_reserved`, when a reservation is held.
+    PushReserved,
+    /// `release_reservation`, when a reservation is held.
+    Release,
+    /// `reserved`.
+    Reserved,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -41,6 +49,10 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Close),
         15 => (0usize..10).prop_map(Op::PushSlice),
         15 => (0usize..10).prop_map(Op::PopInto),
+        25 => Just(Op::Reserve),
+        15 => Just(Op::PushReserved),
+        8 => Just(Op::Release),
+        5 => Just(Op::Reserved),
     ]
 }
 
@@ -55,18 +67,25 @@ fn capacity() -> impl Strategy<Value = usize> {
     ]
 }
 
-/// The specification: a bounded FIFO with a closed flag.
+/// The specification: a bounded FIFO with a closed flag, and a count of
+/// reservations: capacity held, not values, so `len + reserved <=
+/// capacity`, and "closed and empty" is final only once none is held.
 struct Model {
     queue: VecDeque<u64>,
     capacity: usize,
     closed: bool,
+    reserved: usize,
 }
 
 impl Model {
+    fn is_full(&self) -> bool {
+        self.queue.len() + self.reserved == self.capacity
+    }
+
     fn try_push(&mut self, value: u64) -> Result<(), PushError<u64>> {
         if self.closed {
             Err(PushError::Closed(value))
-        } else if self.queue.len() == self.capacity {
+        } else if self.is_full() {
             Err(PushError::Full(value))
         } else {
             self.queue.push_back(value);
@@ -77,9 +96,27 @@ impl Model {
     fn try_pop(&mut self) -> Result<u64, PopError> {
         match self.queue.pop_front() {
             Some(value) => Ok(value),
-            None if self.closed => Err(PopError::Closed),
+            None if self.closed && self.reserved == 0 => Err(PopError::Closed),
             None => Err(PopError::Empty),
         }
+    }
+
+    fn try_reserve(&mut self) -> Result<(), PushError<()>> {
+        if self.closed {
+            Err(PushError::Closed(()))
+        } else if self.is_full() {
+            Err(PushError::Full(()))
+        } else {
+            self.reserved += 1;
+            Ok(())
+        }
+    }
+
+    /// A push through a reservation: never refused, also once closed.
+    fn push_reserved(&mut self, value: u64) {
+        assert!(self.reserved > 0);
+        self.reserved -= 1;
+        self.queue.push_back(value);
     }
 
     /// Pushes the front of `values` that fits.
@@ -87,7 +124,7 @@ impl Model {
         if values.is_empty() {
             return Ok(0);
         }
-        let room = self.capacity - self.queue.len();
+        let room = self.capacity - self.queue.len() - self.reserved;
         match self.try_push(values[0]) {
             Err(PushError::Full(_)) => Err(PushError::Full(())),
             Err(PushError::Closed(_)) => Err(PushError::Closed(())),
@@ -122,6 +159,7 @@ fn check(capacity: usize, ops: &[Op]) -> Result<(), TestCaseError> {
         queue: VecDeque::new(),
         capacity,
         closed: false,
+        reserved: 0,
     };
     prop_assert_eq!(ring.capacity(), capacity);
     // Each pushed value is unique (its step number), so an out-of-order or
@@ -157,12 +195,7 @@ fn check(capacity: usize, ops: &[Op]) -> Result<(), TestCaseError> {
                 );
             }
             Op::IsFull => {
-                prop_assert_eq!(
-                    ring.is_full(),
-                    model.queue.len() == capacity,
-                    "step {}: is_full",
-                    step
-                );
+                prop_assert_eq!(ring.is_full(), model.is_full(), "step {}: is_full", step);
             }
             Op::IsClosed => {
                 prop_assert_eq!(ring.is_closed(), model.closed, "step {}: is_closed", step);
@@ -194,16 +227,65 @@ fn check(capacity: usize, ops: &[Op]) -> Result<(), TestCaseError> {
                 );
                 prop_assert_eq!(got, expected_out, "step {}: pop_into values", step);
             }
+            Op::Reserve => {
+                let expected = model.try_reserve();
+                prop_assert_eq!(ring.try_reserve(), expected, "step {}: try_reserve", step);
+            }
+            Op::PushReserved => {
+                if model.reserved > 0 {
+                    model.push_reserved(value);
+                    // The flag it reports is the consumers' waiting flag,
+                    // which nothing here raises.
+                    prop_assert!(!ring.push_reserved(value), "step {}: push_reserved", step);
+                }
+            }
+            Op::Release => {
+                if model.reserved > 0 {
+                    model.reserved -= 1;
+                    let released = ring.release_reservation();
+                    prop_assert!(
+                        !released.producers_waiting && !released.consumers_waiting,
+                        "step {}: release_reservation reported {:?} with no flag up",
+                        step,
+                        released
+                    );
+                }
+            }
+            Op::Reserved => {
+                prop_assert_eq!(ring.reserved(), model.reserved, "step {}: reserved", step);
+            }
         }
         // The length is cheap to check after every step, not only when the
         // sequence asks for it.
         prop_assert_eq!(
-            ring.len(),
-            model.queue.len(),
-            "step {}: len after {:?}",
+            (ring.len(), ring.reserved()),
+            (model.queue.len(), model.reserved),
+            "step {}: (len, reserved) after {:?}",
             step,
             op
         );
+    }
+    // Reservations still held are used (or given back) once the values
+    // have drained: until the last one goes, an empty buffer is not final,
+    // closed or not.
+    let mut next = 2_000_000_000u64;
+    while model.reserved > 0 {
+        while let Some(expected) = model.queue.pop_front() {
+            prop_assert_eq!(ring.try_pop(), Ok(expected), "drain");
+        }
+        prop_assert_eq!(
+            ring.try_pop(),
+            Err(PopError::Empty),
+            "empty, reservations held"
+        );
+        if next % 2 == 0 {
+            model.push_reserved(next);
+            ring.push_reserved(next);
+        } else {
+            model.reserved -= 1;
+            ring.release_reservation();
+        }
+        next += 1;
     }
     // Whatever is left drains in order, then the buffer reports the right
     // kind of emptiness.

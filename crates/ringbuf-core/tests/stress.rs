@@ -104,6 +104,11 @@ enum Ops {
     /// consumers `pop_into` up to 4 values; the others use single
     /// operations, so batches race with single operations and each other.
     Mixed,
+    /// As `Mixed`, except that producer 1 sends each value through a
+    /// reservation (`try_reserve`, then `push_reserved`), every third one
+    /// after reserving and releasing one first: reservations race with
+    /// plain and batch pushes (producers 0, 2 and 3) for the same room.
+    Reserving,
 }
 
 /// Pushes `values` in order, in runs through `push_slice`, retrying
@@ -114,6 +119,17 @@ fn push_slice_blocking<T: Copy>(ring: &RingBuffer<T>, mut values: &[T]) {
             Ok(pushed) => values = &values[pushed..],
             Err(PushError::Full(())) => thread::yield_now(),
             Err(PushError::Closed(())) => panic!("push on a buffer nobody closes"),
+        }
+    }
+}
+
+/// Holds a reservation, retrying (yielding) while the buffer is full.
+fn reserve_blocking<T>(ring: &RingBuffer<T>) {
+    loop {
+        match ring.try_reserve() {
+            Ok(()) => return,
+            Err(PushError::Full(())) => thread::yield_now(),
+            Err(PushError::Closed(())) => panic!("reserve on a buffer nobody closes"),
         }
     }
 }
@@ -131,7 +147,16 @@ fn mpmc_exactly_once_in_order(capacity: usize, ops: Ops) {
             let start = Arc::clone(&start);
             thread::spawn(move || {
                 start.wait();
-                if ops == Ops::Mixed && producer % 2 == 0 {
+                if ops == Ops::Reserving && producer % 3 == 1 {
+                    for seq in 0..count {
+                        if seq % 3 == 0 {
+                            reserve_blocking(&ring);
+                            ring.release_reservation();
+                        }
+                        reserve_blocking(&ring);
+                        ring.push_reserved((producer, seq));
+                    }
+                } else if ops != Ops::Single && producer % 2 == 0 {
                     let values: Vec<(usize, usize)> =
                         (0..count).map(|seq| (producer, seq)).collect();
                     for run in values.chunks(5) {
@@ -150,7 +175,7 @@ fn mpmc_exactly_once_in_order(capacity: usize, ops: Ops) {
             let ring = Arc::clone(&ring);
             let taken = Arc::clone(&taken);
             let start = Arc::clone(&start);
-            let batched = ops == Ops::Mixed && consumer % 2 == 0;
+            let batched = ops != Ops::Single && consumer % 2 == 0;
             thread::spawn(move || {
                 start.wait();
                 let mut seen = Vec::new();
@@ -189,6 +214,7 @@ fn mpmc_exactly_once_in_order(capacity: usize, ops: Ops) {
     assert_exactly_once(&all, &[count; PRODUCERS]);
     assert_eq!(taken.load(Ordering::Relaxed), total);
     assert!(ring.is_empty());
+    assert_eq!(ring.reserved(), 0);
     assert_eq!(ring.try_pop(), Err(PopError::Empty));
 }
 
@@ -201,6 +227,13 @@ fn mpmc_capacity_8() {
 fn mpmc_batches_mixed_with_single_operations() {
     for capacity in [1, 3, 8] {
         with_deadline(move || mpmc_exactly_once_in_order(capacity, Ops::Mixed));
+    }
+}
+
+#[test]
+fn mpmc_reservations_mixed_with_plain_and_batch_pushes() {
+    for capacity in [1, 2, 3, 8] {
+        with_deadline(move || mpmc_exactly_once_in_order(capacity, Ops::Reserving));
     }
 }
 

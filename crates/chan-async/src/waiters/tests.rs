@@ -410,3 +410,61 @@ fn notify_all_wakes_more_than_a_batch() {
         queue.complete(key, &NoFlag);
     }
 }
+
+/// A waker that panics when woken.
+struct Panicking;
+impl Wake for Panicking {
+    fn wake(self: StdArc<Self>) {
+        panic!("waker panics");
+    }
+}
+
+#[test]
+fn a_stream_whose_waker_panics_still_shares_its_wake() {
+    let queue = WaitQueue::new();
+    let flag = Recorder::default();
+    let mut stream = WaitKey::default();
+    queue.register(
+        &mut stream,
+        &Waker::from(StdArc::new(Panicking)),
+        Kind::Stream,
+        &flag,
+    );
+    let (behind_wakes, behind_waker) = counter();
+    let mut behind = WaitKey::default();
+    queue.register(&mut behind, &behind_waker, Kind::One, &flag);
+    let notified = std::panic::catch_unwind(AssertUnwindSafe(|| queue.notify(1, &flag)));
+    assert!(notified.is_err(), "the panic goes on to the notifier");
+    assert_eq!(
+        wakes(&behind_wakes),
+        1,
+        "the waiter behind the stream is woken all the same"
+    );
+    assert_eq!(waiting(&queue), 0);
+    queue.complete(&mut behind, &flag);
+    queue.cancel(&mut stream, &flag);
+    assert_eq!(queue.in_flight.0.load(Ordering::SeqCst), 0);
+}
+
+/// Documents a limit: a woken `One` waiter whose owner is leaked (its
+/// future forgotten) stays counted in flight for good, and the pass-on
+/// then counts on it to take a message it never will.
+#[test]
+fn a_leaked_woken_waiter_stays_counted_in_flight() {
+    let queue = WaitQueue::new();
+    let flag = Recorder::default();
+    let (_, leaked_waker) = counter();
+    let mut leaked = WaitKey::default();
+    queue.register(&mut leaked, &leaked_waker, Kind::One, &flag);
+    queue.notify(1, &flag);
+    // Its owner never completes nor cancels `leaked` (the key has no
+    // `Drop`: what leaking its future leaves behind).
+    let [(mut a, _), (_b, b_wakes), _c] = three_waiting(&queue, &flag);
+    queue.notify(1, &flag);
+    // `a` took a message that came before the flag; the one its wake was
+    // for is left, and would go to `b` but for the leaked count.
+    flag.1.set(1);
+    queue.complete(&mut a, &flag);
+    assert_eq!(wakes(&b_wakes), 0, "the leaked waiter is counted on");
+    assert_eq!(queue.in_flight.0.load(Ordering::SeqCst), 1);
+}

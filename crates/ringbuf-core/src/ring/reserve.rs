@@ -53,9 +53,15 @@ impl<T> RingBuffer<T> {
     /// for good ([`PopError::Closed`](crate::PopError::Closed)) only once
     /// every reservation is used or given back.
     ///
-    /// At most `capacity` reservations are held at once (fewer only for
-    /// capacities above 2^28 on 64-bit targets, whose count field is
-    /// narrower).
+    /// At most [`max_reservations`](Self::max_reservations) are held at
+    /// once: `capacity`, except for capacities of 2^23 and more on 64-bit
+    /// targets and of 128 and more on 32-bit ones, whose count field is
+    /// narrower (`new`
+    /// keeps 16 bits of lap in a position). At that limit this fails with
+    /// `Full` even if slots are free, and a reserved push that brings the
+    /// count back under it does not report the producers' flag (only a pop
+    /// or [`release_reservation`](Self::release_reservation) does): a layer
+    /// that parks producers must wake one itself then.
     ///
     /// ```
     /// use ringbuf_core::{PushError, RingBuffer};
@@ -224,6 +230,18 @@ impl<T> RingBuffer<T> {
     /// ```
     pub fn reserved(&self) -> usize {
         self.reserved_in(self.tail.load(Ordering::Relaxed))
+    }
+
+    /// The most reservations held at once (see
+    /// [`try_reserve`](Self::try_reserve)).
+    ///
+    /// ```
+    /// use ringbuf_core::RingBuffer;
+    ///
+    /// assert_eq!(RingBuffer::<u8>::new(5).max_reservations(), 5);
+    /// ```
+    pub fn max_reservations(&self) -> usize {
+        self.max_reserved
     }
 
     /// The reservation count in a `tail` value.
@@ -399,6 +417,109 @@ mod tests {
         assert_eq!(ring.try_reserve(), Err(PushError::Full(())));
         assert!(ring.is_full());
         assert!(ring.is_empty());
+    }
+
+    /// Reserved pushes, batches and plain pushes racing for a small
+    /// buffer, with consumers popping: each value arrives once. Under Miri
+    /// this checks the slot accesses for data races (a reserved push
+    /// writing a slot whose previous value is still being moved out).
+    #[test]
+    fn threads_with_reservations_deliver_each_value_once() {
+        extern crate std;
+        use alloc::vec::Vec;
+        use std::sync::atomic::AtomicUsize;
+        use std::sync::Arc;
+        let count = if cfg!(miri) { 30 } else { 5_000 };
+        for capacity in [1, 2, 3] {
+            let ring = Arc::new(RingBuffer::new(capacity));
+            let taken = Arc::new(AtomicUsize::new(0));
+            let producers: Vec<_> = (0..3)
+                .map(|p| {
+                    let ring = Arc::clone(&ring);
+                    std::thread::spawn(move || {
+                        for i in 0..count {
+                            let value = (p, i);
+                            match p {
+                                0 => {
+                                    while ring.try_reserve().is_err() {
+                                        std::thread::yield_now();
+                                    }
+                                    if i % 4 == 0 {
+                                        ring.release_reservation();
+                                        while ring.try_reserve().is_err() {
+                                            std::thread::yield_now();
+                                        }
+                                    }
+                                    ring.push_reserved(value);
+                                }
+                                1 => {
+                                    while ring.push_slice(&[value]).is_err() {
+                                        std::thread::yield_now();
+                                    }
+                                }
+                                _ => {
+                                    while ring.push(value).is_err() {
+                                        std::thread::yield_now();
+                                    }
+                                }
+                            }
+                        }
+                    })
+                })
+                .collect();
+            let consumers: Vec<_> = (0..2)
+                .map(|_| {
+                    let ring = Arc::clone(&ring);
+                    let taken = Arc::clone(&taken);
+                    std::thread::spawn(move || {
+                        let mut seen = Vec::new();
+                        while taken.load(core::sync::atomic::Ordering::Relaxed) < 3 * count {
+                            match ring.pop() {
+                                Some(value) => {
+                                    taken.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+                                    seen.push(value);
+                                }
+                                None => std::thread::yield_now(),
+                            }
+                        }
+                        seen
+                    })
+                })
+                .collect();
+            for producer in producers {
+                producer.join().unwrap();
+            }
+            let mut all: Vec<(usize, usize)> = Vec::new();
+            for consumer in consumers {
+                let seen = consumer.join().unwrap();
+                for p in 0..3 {
+                    let mut from_p = seen.iter().filter(|v| v.0 == p).map(|v| v.1);
+                    let mut last = from_p.next();
+                    for next in from_p {
+                        assert!(last < Some(next), "per-producer order");
+                        last = Some(next);
+                    }
+                }
+                all.extend(seen);
+            }
+            all.sort_unstable();
+            let expected: Vec<_> = (0..3)
+                .flat_map(|p| (0..count).map(move |i| (p, i)))
+                .collect();
+            assert_eq!(all, expected, "capacity {capacity}");
+            assert_eq!((ring.len(), ring.reserved()), (0, 0));
+        }
+    }
+
+    #[test]
+    #[cfg(all(target_pointer_width = "64", not(miri)))]
+    fn huge_capacities_narrow_the_count_not_the_lap() {
+        let below = (1 << 23) - 1;
+        assert_eq!(RingBuffer::<()>::new(below).max_reservations(), below);
+        let ring = RingBuffer::<()>::new(1 << 23);
+        // 23 index bits + 2 flags + 16 lap bits leave 23 count bits.
+        assert_eq!(ring.max_reservations(), (1 << 23) - 1);
+        assert_eq!(ring.one_lap.trailing_zeros(), 64 - 16);
     }
 
     #[test]
