@@ -22,7 +22,9 @@
 //! sample: `cargo xtask bench` runs this target several times and
 //! summarises the ratios across runs.
 //!
-//! Run: `cargo bench -p benches --bench chan_pairs` (a minute or two). It
+//! Run: `cargo bench -p benches --bench chan_pairs` (a few minutes; add
+//! `-- spsc_1 mpsc` to run only the workloads whose names contain one of
+//! those words; such a partial run writes no file). It
 //! prints a markdown table and writes it to `chan_pairs.md` in the target
 //! directory, where `cargo xtask bench` picks it up for
 //! `docs/benchmarks.md`. Criterion flags are accepted and ignored, except
@@ -52,6 +54,8 @@ fn main() {
     let quick = benches::quick_run(&args);
     let rounds = if quick { 3 } else { ROUNDS };
     let messages = |capacity| if quick { 1_000 } else { messages(capacity) };
+    let filters = benches::name_filters(&args);
+    let selected = |name| benches::is_selected(&filters, name);
     let started = Instant::now();
     let mut table = format!(
         "{rounds} rounds per implementation, interleaved, of {} messages ({} at \
@@ -64,6 +68,9 @@ fn main() {
         timeouts::ROUND_TRIPS.min(messages(1)),
     );
     for workload in workloads().into_iter().chain(wait_workloads()) {
+        if !selected(workload.name) {
+            continue;
+        }
         let messages = messages(workload.shape.capacity);
         let rt = (workload.runtime)();
         let mut contenders = contenders(&rt, workload.shape);
@@ -71,6 +78,9 @@ fn main() {
         table.push_str(&run(&mut contenders, rounds, messages).render(&title));
     }
     for workload in permits::workloads() {
+        if !selected(workload.name) {
+            continue;
+        }
         let messages = messages(workload.shape.capacity);
         let rt = (workload.runtime)();
         let mut contenders = permits::contenders(&rt, workload.shape);
@@ -78,12 +88,18 @@ fn main() {
         table.push_str(&run(&mut contenders, rounds, messages).render(&title));
     }
     for workload in blocking::workloads() {
+        if !selected(workload.name) {
+            continue;
+        }
         let messages = messages(workload.shape.capacity);
         let mut contenders = blocking::contenders(workload.shape);
         let title = format!("chan/{}", workload.name);
         table.push_str(&run(&mut contenders, rounds, messages).render(&title));
     }
     for workload in timeouts::workloads() {
+        if !selected(workload.name) {
+            continue;
+        }
         let messages = match workload.kind {
             timeouts::Kind::PingPong => timeouts::ROUND_TRIPS.min(messages(1)),
             timeouts::Kind::OneWay(shape) => messages(shape.capacity),
@@ -97,5 +113,7 @@ fn main() {
         "chan_pairs: done in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    benches::write_result(&args, "chan_pairs.md", &table);
+    if filters.is_empty() {
+        benches::write_result(&args, "chan_pairs.md", &table);
+    }
 }

@@ -256,6 +256,54 @@ pub fn write_result(args: &[String], name: &str, text: &str) {
     println!("wrote {}", path.display());
 }
 
+/// The workload filters on a bench target's command line: its arguments
+/// that are not flags (nor a flag's value), as in `cargo bench -p benches
+/// --bench chan_pairs -- spsc_1 mpsc`. See [`is_selected`].
+///
+/// ```
+/// let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+/// assert!(benches::name_filters(&args(&["--bench"])).is_empty());
+/// let filters = benches::name_filters(&args(&["--bench", "--measurement-time", "0.1", "mpsc"]));
+/// assert_eq!(filters, ["mpsc"]);
+/// ```
+pub fn name_filters(args: &[String]) -> Vec<String> {
+    let mut filters = Vec::new();
+    let mut after_flag_with_value = false;
+    for arg in args {
+        if after_flag_with_value {
+            after_flag_with_value = false;
+        } else if arg.starts_with("--") {
+            after_flag_with_value = FLAGS_WITH_VALUE.contains(&arg.as_str());
+        } else {
+            filters.push(arg.clone());
+        }
+    }
+    filters
+}
+
+/// Whether the workload `name` runs under `filters` (from
+/// [`name_filters`]): when there is none, or its name contains one.
+///
+/// ```
+/// let filters = ["mpsc".to_string()];
+/// assert!(benches::is_selected(&filters, "mpsc_4x1"));
+/// assert!(!benches::is_selected(&filters, "spsc_1"));
+/// assert!(benches::is_selected(&[], "spsc_1"));
+/// ```
+pub fn is_selected(filters: &[String], name: &str) -> bool {
+    filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()))
+}
+
+/// The Criterion flags that take a value, which [`name_filters`] skips.
+const FLAGS_WITH_VALUE: [&str; 6] = [
+    "--measurement-time",
+    "--warm-up-time",
+    "--sample-size",
+    "--save-baseline",
+    "--baseline",
+    "--output-format",
+];
+
 /// Whether a bench target without Criterion should do a short run: when it
 /// runs as a test (`cargo test`, no `--bench`), with `--quick`, or with a
 /// `--measurement-time` under one second (as `cargo xtask bench --quick`
