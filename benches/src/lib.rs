@@ -53,6 +53,7 @@
 #![deny(missing_docs, missing_debug_implementations)]
 
 pub mod blocking;
+pub mod cpuacct;
 pub mod pairs;
 pub mod peers;
 pub mod permits;
