@@ -49,19 +49,19 @@ fn current_thread_clock() -> libc::clockid_t {
     clock
 }
 
-/// The time on `clock`. A thread's CPU clock read from another thread is
-/// exact (the kernel adds the time since the thread's last tick), unlike
-/// `getrusage`, which adds only what was charged at the last tick or
-/// context switch for the other threads that are running.
-fn clock_time(clock: libc::clockid_t) -> Duration {
+/// The time on `clock`, or `None` once its thread has ended. A thread's CPU
+/// clock read from another thread is exact (the kernel adds the time since
+/// the thread's last tick), unlike `getrusage`, which adds only what was
+/// charged at the last tick or context switch for the other threads that
+/// are running.
+fn clock_time(clock: libc::clockid_t) -> Option<Duration> {
     let mut time = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: the call only writes `time`.
     let status = unsafe { libc::clock_gettime(clock, &mut time) };
-    assert_eq!(status, 0, "clock_gettime");
-    Duration::new(time.tv_sec as u64, time.tv_nsec as u32)
+    (status == 0).then(|| Duration::new(time.tv_sec as u64, time.tv_nsec as u32))
 }
 
 /// The CPU clocks of a runtime's threads, registered as each starts.
@@ -75,6 +75,7 @@ fn clock_time(clock: libc::clockid_t) -> Duration {
 ///         clocks.register_current();
 ///         let spin = std::time::Instant::now();
 ///         while spin.elapsed().as_millis() < 2 {}
+///         clocks.end_current();
 ///     });
 /// });
 /// assert_eq!(clocks.read().len(), 1);
@@ -96,19 +97,20 @@ impl ThreadClocks {
         self.ended.lock().unwrap().push(None);
     }
 
-    /// Records, from the thread itself as it ends, the CPU time it used
-    /// (its clock cannot be read once it has gone).
-    fn end_current(&self) {
+    /// Records, from a registered thread itself as it ends, the CPU time it
+    /// used: its clock cannot be read once it has gone.
+    pub fn end_current(&self) {
         let clock = current_thread_clock();
         let mut clocks = self.clocks.lock().unwrap();
         if let Some(i) = clocks.iter().position(|c| *c == Some(clock)) {
-            self.ended.lock().unwrap()[i] = Some(clock_time(clock));
+            self.ended.lock().unwrap()[i] = clock_time(clock);
             clocks[i] = None;
         }
     }
 
     /// The CPU time each registered thread has used so far (or used in all,
-    /// once it has ended), in registration order.
+    /// once it has ended), in registration order; zero for a thread that
+    /// ended without [`ThreadClocks::end_current`].
     pub fn read(&self) -> Vec<Duration> {
         let clocks = self.clocks.lock().unwrap();
         let ended = self.ended.lock().unwrap();
@@ -116,9 +118,8 @@ impl ThreadClocks {
             .iter()
             .zip(ended.iter())
             .map(|(clock, ended)| match (clock, ended) {
-                (Some(clock), _) => clock_time(*clock),
-                (None, Some(ended)) => *ended,
-                (None, None) => Duration::ZERO,
+                (Some(clock), _) => clock_time(*clock).unwrap_or_default(),
+                (None, ended) => ended.unwrap_or_default(),
             })
             .collect()
     }
