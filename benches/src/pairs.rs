@@ -21,6 +21,22 @@
 //! with a 95% moving-block bootstrap interval, the share of pairs ours won,
 //! and each contender's median and quartiles.
 //!
+//! CPU time comes from rounds of their own. When every contender reports it
+//! ([`Sample::cpu`]), [`run`] follows the timed rounds with [`CPU_ROUNDS`]
+//! comparison rounds (fewer if the run has fewer rounds) of
+//! [`CPU_ROUND_SCALE`] times the messages, again interleaved in a random
+//! order, and the CPU columns are those rounds'. A round of 1–3 ms often
+//! shows less CPU time per message than a long run: a round on a warm
+//! runtime often starts with all its tasks on one worker, and a run can,
+//! at any moment, fall into a regime it then keeps, where a task waits
+//! every few dozen messages and its worker parks and is woken each time
+//! (2.5–4.5 µs of CPU per park in context switches and futex calls). The
+//! longer the run, the likelier it has fallen into it. What a user's
+//! `getrusage` shows after a long run is that regime's cost, so that is
+//! what the CPU columns measure; the wall columns keep the short rounds
+//! (see `docs/design.md`, "CPU time: what the paired rounds measure and
+//! what getrusage shows").
+//!
 //! ```
 //! use benches::pairs::{run, Contender, Sample};
 //! use std::time::Duration;
@@ -96,46 +112,78 @@ pub struct Rounds {
     names: Vec<&'static str>,
     /// `wall[c][r]`: contender `c`'s round `r`.
     wall: Vec<Vec<f64>>,
-    /// `cpu[c][r]`, when every round of `c` reported CPU time.
+    /// `cpu[c][r]`: contender `c`'s CPU round `r`, when every contender
+    /// reported CPU time.
     cpu: Vec<Option<Vec<f64>>>,
 }
 
 /// Seed of the round order and of the bootstrap resamples.
 const SEED: u64 = 0x5eed_0fba_11ed;
 
-/// Runs `rounds` rounds of `messages` messages of every contender,
-/// interleaved in a fresh random order per round, the first contender
-/// being ours.
-///
-/// # Panics
-///
-/// If `contenders` is empty, `rounds` is 0, or a round panics.
-pub fn run(contenders: &mut [Contender<'_>], rounds: usize, messages: u64) -> Rounds {
-    assert!(!contenders.is_empty() && rounds > 0, "nothing to run");
-    let n = contenders.len();
-    for contender in contenders.iter_mut() {
-        (contender.round)(messages);
-    }
-    let mut samples = vec![Vec::with_capacity(rounds); n];
-    let mut rng = SplitMix64::new(SEED);
-    let mut order: Vec<usize> = (0..n).collect();
+/// Comparison rounds of CPU time after the timed rounds (when every
+/// contender reports CPU time), or as many as the timed rounds if fewer.
+pub const CPU_ROUNDS: usize = 7;
+
+/// How many times a timed round's messages a CPU round sends: 100 000
+/// messages (1–3 ms) become 3 million (tens to hundreds of ms), long enough
+/// that a run has, as a rule, settled into the regime it keeps (see the
+/// module docs).
+pub const CPU_ROUND_SCALE: u64 = 30;
+
+/// `rounds` comparison rounds of `messages` messages, every contender once
+/// per round in a fresh random order: `samples[c][r]`.
+fn interleaved(
+    contenders: &mut [Contender<'_>],
+    rounds: usize,
+    messages: u64,
+    rng: &mut SplitMix64,
+) -> Vec<Vec<Sample>> {
+    let mut samples = vec![Vec::with_capacity(rounds); contenders.len()];
+    let mut order: Vec<usize> = (0..contenders.len()).collect();
     for _ in 0..rounds {
         rng.shuffle(&mut order);
         for &c in &order {
             samples[c].push((contenders[c].round)(messages));
         }
     }
-    let per_message = |d: Duration| d.as_nanos() as f64 / messages as f64;
+    samples
+}
+
+/// Runs `rounds` rounds of `messages` messages of every contender,
+/// interleaved in a fresh random order per round, the first contender
+/// being ours; then, when every contender reports CPU time, the CPU rounds
+/// ([`CPU_ROUNDS`] rounds of [`CPU_ROUND_SCALE`] × `messages`), which the
+/// CPU columns are taken from.
+///
+/// # Panics
+///
+/// If `contenders` is empty, `rounds` is 0, or a round panics.
+pub fn run(contenders: &mut [Contender<'_>], rounds: usize, messages: u64) -> Rounds {
+    assert!(!contenders.is_empty() && rounds > 0, "nothing to run");
+    let warm_up: Vec<Sample> = contenders
+        .iter_mut()
+        .map(|contender| (contender.round)(messages))
+        .collect();
+    let reports_cpu = warm_up.iter().all(|sample| sample.cpu.is_some());
+    let mut rng = SplitMix64::new(SEED);
+    let timed = interleaved(contenders, rounds, messages, &mut rng);
+    let per_message = |messages: u64| move |d: Duration| d.as_nanos() as f64 / messages as f64;
+    let cpu = if reports_cpu {
+        let long = messages * CPU_ROUND_SCALE;
+        interleaved(contenders, rounds.min(CPU_ROUNDS), long, &mut rng)
+            .iter()
+            .map(|s| s.iter().map(|s| s.cpu.map(per_message(long))).collect())
+            .collect()
+    } else {
+        vec![None; contenders.len()]
+    };
     Rounds {
         names: contenders.iter().map(|c| c.name).collect(),
-        wall: samples
+        wall: timed
             .iter()
-            .map(|s| s.iter().map(|s| per_message(s.wall)).collect())
+            .map(|s| s.iter().map(|s| per_message(messages)(s.wall)).collect())
             .collect(),
-        cpu: samples
-            .iter()
-            .map(|s| s.iter().map(|s| s.cpu.map(per_message)).collect())
-            .collect(),
+        cpu,
     }
 }
 
@@ -272,10 +320,11 @@ mod tests {
 
     #[test]
     fn cpu_columns_only_when_every_contender_reports_cpu() {
+        // `cpu` nanoseconds per message, whatever the number of messages.
         let with_cpu = |cpu: Option<u64>| {
-            move |_| Sample {
-                wall: Duration::from_nanos(10),
-                cpu: cpu.map(Duration::from_nanos),
+            move |messages| Sample {
+                wall: Duration::from_nanos(10 * messages),
+                cpu: cpu.map(|cpu| Duration::from_nanos(cpu * messages)),
             }
         };
         let mut mixed = vec![
@@ -289,5 +338,49 @@ mod tests {
         ];
         let table = run(&mut both, 3, 1).render("t");
         assert!(table.contains("| peer | 10.0 | 10.0 | 10.0 | 1.00 | 1.00–1.00 | 0% | 40.0 | 0.25 | 0.25–0.25 | 100% |"), "{table}");
+    }
+
+    #[test]
+    fn cpu_comes_from_longer_rounds_of_their_own() {
+        // Each contender logs the message counts it is asked for; its CPU
+        // time per message is 1 ns in short rounds and 5 ns in long ones,
+        // as when a long run settles into a costlier regime.
+        let log = std::cell::RefCell::new(Vec::new());
+        let contender = |name| {
+            let log = &log;
+            Contender::new(name, move |messages| {
+                log.borrow_mut().push((name, messages));
+                let per_message = if messages > 100 { 5 } else { 1 };
+                Sample {
+                    wall: Duration::from_nanos(messages),
+                    cpu: Some(Duration::from_nanos(per_message * messages)),
+                }
+            })
+        };
+        let mut contenders = vec![contender("ours"), contender("peer")];
+        let table = run(&mut contenders, 21, 100).render("t");
+        drop(contenders);
+        let log = log.into_inner();
+        let long = 100 * CPU_ROUND_SCALE;
+        // Warm-up, 21 timed rounds, then the CPU rounds, each of both.
+        assert_eq!(log.len(), 2 * (1 + 21 + CPU_ROUNDS));
+        assert!(log[..2 * 22].iter().all(|&(_, m)| m == 100));
+        assert!(log[2 * 22..].iter().all(|&(_, m)| m == long));
+        assert!(
+            table.contains("| peer | 1.0 | 1.0 | 1.0 | 1.00 | 1.00–1.00 | 0% | 5.0 | 1.00 |"),
+            "{table}"
+        );
+        // A run of fewer rounds does as many CPU rounds.
+        let calls = std::cell::Cell::new(0);
+        let mut counted = vec![Contender::new("ours", |messages| {
+            calls.set(calls.get() + 1);
+            Sample {
+                wall: Duration::from_nanos(messages),
+                cpu: Some(Duration::from_nanos(messages)),
+            }
+        })];
+        run(&mut counted, 2, 1);
+        drop(counted);
+        assert_eq!(calls.get(), 1 + 2 + 2);
     }
 }
