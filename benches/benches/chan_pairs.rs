@@ -60,12 +60,16 @@ fn main() {
     let mut table = format!(
         "{rounds} rounds per implementation, interleaved, of {} messages ({} at \
          capacity 1, {} at capacities 8 and 64, {} round trips in \
-         `timeout_ping_pong_1`); a ratio below 1 means chan-async was faster \
-         (or used less CPU).\n\n",
+         `timeout_ping_pong_1`) for the wall-time columns; the CPU columns \
+         come from {} more rounds of {}× the messages each, closer to what a \
+         long run's `getrusage` shows. A ratio below 1 means chan-async was \
+         faster (or used less CPU).\n\n",
         messages(1024),
         messages(1),
         messages(8),
         timeouts::ROUND_TRIPS.min(messages(1)),
+        rounds.min(benches::pairs::CPU_ROUNDS),
+        benches::pairs::CPU_ROUND_SCALE,
     );
     for workload in workloads().into_iter().chain(wait_workloads()) {
         if !selected(workload.name) {

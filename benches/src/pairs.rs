@@ -122,13 +122,13 @@ const SEED: u64 = 0x5eed_0fba_11ed;
 
 /// Comparison rounds of CPU time after the timed rounds (when every
 /// contender reports CPU time), or as many as the timed rounds if fewer.
-pub const CPU_ROUNDS: usize = 7;
+pub const CPU_ROUNDS: usize = 5;
 
 /// How many times a timed round's messages a CPU round sends: 100 000
-/// messages (1–3 ms) become 3 million (tens to hundreds of ms), long enough
-/// that a run has, as a rule, settled into the regime it keeps (see the
-/// module docs).
-pub const CPU_ROUND_SCALE: u64 = 30;
+/// messages (1–3 ms) become a million (tens of ms), long enough that a run
+/// has, as a rule, settled into the regime it keeps (see the module docs;
+/// longer rounds settle more often, at a cost in bench time).
+pub const CPU_ROUND_SCALE: u64 = 10;
 
 /// `rounds` comparison rounds of `messages` messages, every contender once
 /// per round in a fresh random order: `samples[c][r]`.
