@@ -1,70 +1,340 @@
-//! Blocking bridges: drive the async operations on a parked thread.
+//! Blocking bridges: drive the async operations from a plain thread.
 //!
-//! `send_blocking` and `recv_blocking` poll the very futures async code uses,
-//! with a waker that unparks the calling thread, so blocked threads wait in
-//! the same FIFO queues as tasks and sync and async handles mix freely. The
-//! waker is made once per thread and cached, so a wait allocates nothing.
+//! `send_blocking`, `recv_blocking`, the calls with a timeout or deadline
+//! and the blocking iterators all come here. A call goes through three
+//! phases, each more expensive to enter and cheaper to stay in than the one
+//! before:
 //!
-//! The calls with a deadline poll `send_until` / `recv_until` with an
-//! [`Elapsed`] deadline and park at most until that instant.
+//! 1. **Back off on the non-waiting operation** ([`send`], [`recv`]):
+//!    `try_send` / `try_recv`, retried with a bounded [`Backoff`] (a few
+//!    spins, then a few `yield_now`s). When the other side runs on another
+//!    core, it frees a slot or publishes a message within this window, and
+//!    the call completes without taking a lock or making a system call.
+//! 2. **Register and wait for the wake** ([`block_on`]): poll the very
+//!    future async code uses, so the thread waits in the same FIFO queue as
+//!    tasks and sync and async handles mix freely. Its waker is the thread's
+//!    [`Parker`]. After `Pending`, the thread watches its parker's state
+//!    through one more bounded backoff before sleeping: a wake that comes
+//!    within it costs the waker one atomic swap and no `unpark`.
+//! 3. **Park**, until the waker's `unpark` (or the deadline).
+//!
+//! Why spin and yield at all: a park is a futex sleep, and the wake that
+//! ends it a futex wake by the other side: two system calls, two context
+//! switches, and on a virtual machine whose vCPU went idle meanwhile, tens
+//! of microseconds before the sleeper runs again. Round trips (one thread
+//! waiting on another's answer) and a producer waiting at a full buffer for
+//! the consumer's next receive wait far less than that. crossbeam-channel
+//! and kanal spin and yield before parking for the same reason.
+//!
+//! What it costs: a backoff that runs out burns its whole length in CPU
+//! (see [`Backoff`]: a couple of microseconds of spinning and up to four
+//! `sched_yield` calls), on top of the park it did not avoid. That bounds
+//! the waste at about the cost of the sleep and wake it tries to avoid, so
+//! a call never costs more than about twice what parking at once would;
+//! and a yield hands the core to any other runnable thread. Nothing here
+//! spins inside a future's `poll` or a `Drop`: only the calling thread,
+//! which has nothing else to run, waits this way.
+//!
+//! A wake is never lost: the parker's state ([`Parker`]) records a
+//! notification whether or not the thread sleeps yet, and the thread only
+//! sleeps after announcing it in that state, so a waker that sees the
+//! announcement unparks it and std's park token covers the window between
+//! the announcement and the sleep. Nothing allocates per wait: the parker
+//! and its waker are made once per thread, and a registration clones the
+//! waker (a reference count).
 
 use std::future::Future;
 use std::pin::{pin, Pin};
-use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
-use std::thread::{self, Thread};
 use std::time::Instant;
 
-/// Wakes a parked thread.
-struct Unparker(Thread);
+use crate::error::{RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
+use crate::sync::{self, thread_local, AtomicU8, Ordering};
+use crate::{Receiver, Sender};
 
-impl Wake for Unparker {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-thread_local! {
-    static THREAD_WAKER: Waker = Waker::from(Arc::new(Unparker(thread::current())));
-}
-
-/// Polls `future` to completion on this thread, parking between polls.
-pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    THREAD_WAKER.with(|waker| {
-        let mut cx = Context::from_waker(waker);
-        loop {
-            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-                return output;
-            }
-            // A stale unpark token only costs one extra poll.
-            thread::park();
+/// The blocking send, until `deadline` if there is one: backs off on
+/// `try_send`, then waits in the senders' queue.
+///
+/// A rendezvous channel (capacity 0) skips the backoff: its send completes
+/// only with a receiver already waiting in the queue, so both sides backing
+/// off would only delay their meeting.
+pub(crate) fn send<T>(
+    tx: &Sender<T>,
+    mut value: T,
+    deadline: Option<Instant>,
+) -> Result<(), SendTimeoutError<T>> {
+    let mut backoff = Backoff::new(tx.capacity() > 0);
+    loop {
+        match tx.try_send(value) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Closed(message)) => return Err(SendTimeoutError::Closed(message)),
+            Err(TrySendError::Full(message)) => value = message,
         }
-    })
+        if !backoff.snooze(deadline) {
+            break;
+        }
+    }
+    match deadline {
+        Some(deadline) => block_on_until(tx.send_until(value, Elapsed(deadline)), deadline),
+        None => block_on(tx.send(value)).map_err(SendTimeoutError::from),
+    }
 }
 
-/// Polls `future` to completion on this thread, parking between polls for
+/// The blocking receive, until `deadline` if there is one: backs off on
+/// `try_recv`, then waits in the receivers' queue. `Closed` once the
+/// channel is closed and drained. A rendezvous channel skips the backoff,
+/// as in [`send`].
+pub(crate) fn recv<T>(rx: &Receiver<T>, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+    let mut backoff = Backoff::new(rx.capacity() > 0);
+    loop {
+        match rx.try_recv() {
+            Ok(message) => return Ok(message),
+            Err(TryRecvError::Closed) => return Err(RecvTimeoutError::Closed),
+            Err(TryRecvError::Empty) => {}
+        }
+        if !backoff.snooze(deadline) {
+            break;
+        }
+    }
+    match deadline {
+        Some(deadline) => block_on_until(rx.recv_until(Elapsed(deadline)), deadline),
+        None => block_on(rx.recv()).ok_or(RecvTimeoutError::Closed),
+    }
+}
+
+/// Polls `future` to completion on this thread, waiting for its wakes
+/// between polls.
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+    run(future, None)
+}
+
+/// Polls `future` to completion on this thread, waiting between polls for
 /// no longer than until `deadline`.
 ///
 /// For futures that complete by themselves once `deadline` has passed (an
 /// operation raced against an [`Elapsed`] of the same instant): this loop
 /// is the timer that wakes them, it never gives up on its own.
 pub(crate) fn block_on_until<F: Future>(future: F, deadline: Instant) -> F::Output {
+    run(future, Some(deadline))
+}
+
+fn run<F: Future>(future: F, deadline: Option<Instant>) -> F::Output {
     let mut future = pin!(future);
-    THREAD_WAKER.with(|waker| {
-        let mut cx = Context::from_waker(waker);
-        loop {
+    THREAD_PARKER.with(|local| {
+        let parker = &*local.parker;
+        // No registration of `future` exists yet, so no wake for it can be
+        // pending: an earlier call's wake would only cost a needless poll.
+        parker.forget();
+        let mut cx = Context::from_waker(&local.waker);
+        let output = loop {
             if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-                return output;
+                break output;
             }
-            // Zero once the deadline has passed: the next poll sees it.
-            thread::park_timeout(deadline.saturating_duration_since(Instant::now()));
-        }
+            parker.wait(deadline);
+        };
+        // If this call ran inside another one's poll on this thread (a
+        // waker or a value's drop that blocks), `forget` above may have
+        // consumed a wake meant for the outer call: leave one for it. An
+        // outer call does not exist in practice; the next call forgets it.
+        parker.leave_token();
+        output
     })
+}
+
+/// How long a blocking call stays on its CPU before it waits in the queue,
+/// and again before it parks: spins of `2^step` pause hints for the first
+/// [`SPIN_STEPS`] steps (127 hints in all: a microsecond or two), then
+/// [`YIELD_STEPS`] `yield_now`s.
+///
+/// The shape is crossbeam-utils' `Backoff::snooze`; the yields matter on a
+/// busy machine, where the thread we wait for may need our core to run.
+#[derive(Debug)]
+struct Backoff {
+    step: u32,
+    limit: u32,
+}
+
+/// Spin steps of a [`Backoff`].
+const SPIN_STEPS: u32 = 7;
+
+/// Yield steps of a [`Backoff`], after its spins.
+const YIELD_STEPS: u32 = 4;
+
+impl Backoff {
+    /// A backoff of the full length if `enabled`, else one that is spent
+    /// already. Under loom none (its models explore the parking, not the
+    /// spinning); under Miri a short one, so the tests still run it.
+    fn new(enabled: bool) -> Self {
+        let limit = if !enabled || cfg!(chan_loom) {
+            0
+        } else if cfg!(miri) {
+            2
+        } else {
+            SPIN_STEPS + YIELD_STEPS
+        };
+        Self { step: 0, limit }
+    }
+
+    /// Waits one step; `false`, without waiting, once the backoff is spent
+    /// or `deadline` has passed (checked before each yield only: spinning
+    /// is shorter than reading the clock is worth).
+    fn snooze(&mut self, deadline: Option<Instant>) -> bool {
+        if self.step >= self.limit {
+            return false;
+        }
+        if self.step < SPIN_STEPS {
+            for _ in 0..1u32 << self.step {
+                sync::spin_loop();
+            }
+        } else {
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                return false;
+            }
+            sync::yield_now();
+        }
+        self.step += 1;
+        true
+    }
+}
+
+/// [`Parker::state`]: no wake since the thread last looked.
+const EMPTY: u8 = 0;
+/// [`Parker::state`]: woken since the thread last looked.
+const NOTIFIED: u8 = 1;
+/// [`Parker::state`]: the thread is parked, or about to, and must be
+/// unparked by the next wake.
+const PARKED: u8 = 2;
+
+/// A thread's waiting state, and its waker: a wake sets the state to
+/// [`NOTIFIED`] and unparks the thread only if it announced that it parks.
+///
+/// The thread's side: [`Parker::forget`] before the first poll of a call,
+/// [`Parker::wait`] after each `Pending`, which watches the state through a
+/// [`Backoff`], then swaps [`EMPTY`] for [`PARKED`] and parks until the
+/// state says [`NOTIFIED`] (or the deadline passes), and consumes the
+/// notification. Why no wake is lost: the waker's swap to `NOTIFIED`
+/// either comes before the thread's compare-and-swap to `PARKED` (which
+/// then fails: the thread does not park) or after it (the waker reads
+/// `PARKED` and unparks; std's park token makes an unpark that comes before
+/// the `park` call end it at once). Loom model
+/// `blocking_round_trips_lose_no_wake` in `tests/loom.rs`.
+#[derive(Debug)]
+struct Parker {
+    /// [`EMPTY`], [`NOTIFIED`] or [`PARKED`]. Only the waker moves it to
+    /// `NOTIFIED`; only the owning thread moves it away from `NOTIFIED`.
+    state: AtomicU8,
+    thread: sync::Thread,
+}
+
+impl Parker {
+    fn new() -> Self {
+        Self {
+            state: AtomicU8::new(EMPTY),
+            thread: sync::current_thread(),
+        }
+    }
+
+    /// Drops a wake left over from an earlier call. Relaxed: the caller
+    /// registers its waker only after this store, and a wake for that
+    /// registration comes from a thread that took the registration out of
+    /// the queue under the queue's lock, so this store happens before that
+    /// wake's swap and cannot overwrite it.
+    fn forget(&self) {
+        self.state.store(EMPTY, Ordering::Relaxed);
+    }
+
+    /// Makes the next [`Parker::wait`] on this thread return at once.
+    fn leave_token(&self) {
+        self.state.store(NOTIFIED, Ordering::Relaxed);
+    }
+
+    /// Waits until a wake arrives (consuming it) or `deadline` passes.
+    /// May also return spuriously: the caller polls again either way.
+    fn wait(&self, deadline: Option<Instant>) {
+        let mut backoff = Backoff::new(true);
+        loop {
+            // Relaxed: only a hint; `consume` acquires.
+            if self.state.load(Ordering::Relaxed) == NOTIFIED {
+                return self.consume();
+            }
+            if !backoff.snooze(deadline) {
+                break;
+            }
+        }
+        // On failure the state is NOTIFIED (only this thread parks).
+        // Relaxed: `consume` acquires.
+        if self
+            .state
+            .compare_exchange(EMPTY, PARKED, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+        {
+            return self.consume();
+        }
+        loop {
+            match deadline {
+                None => sync::park(),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        // Withdraw the announcement, or take the wake that
+                        // just came.
+                        return self.consume();
+                    }
+                    sync::park_timeout(deadline - now);
+                }
+            }
+            // Relaxed: only a hint, as above. Anything else than NOTIFIED
+            // is a spurious return from `park`.
+            if self.state.load(Ordering::Relaxed) == NOTIFIED {
+                return self.consume();
+            }
+        }
+    }
+
+    /// Takes a wake the state shows (or withdraws a `PARKED`): back to
+    /// `EMPTY`. A swap, so that it reads the latest wake. Acquire: pairs
+    /// with the Release swap of that wake (whose release sequence holds the
+    /// wakes before it), so the next poll sees what the wakers' threads did
+    /// before waking.
+    fn consume(&self) {
+        self.state.swap(EMPTY, Ordering::Acquire);
+    }
+
+    /// The waker's side: records the wake, and unparks the thread if it
+    /// parks. Release: pairs with the Acquire swap in [`Parker::consume`].
+    fn notify(&self) {
+        if self.state.swap(NOTIFIED, Ordering::Release) == PARKED {
+            self.thread.unpark();
+        }
+    }
+}
+
+impl Wake for Parker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.notify();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.notify();
+    }
+}
+
+/// A thread's [`Parker`] and the waker made from it, once per thread.
+struct LocalParker {
+    parker: std::sync::Arc<Parker>,
+    waker: Waker,
+}
+
+impl LocalParker {
+    fn new() -> Self {
+        let parker = std::sync::Arc::new(Parker::new());
+        let waker = Waker::from(parker.clone());
+        Self { parker, waker }
+    }
+}
+
+thread_local! {
+    static THREAD_PARKER: LocalParker = LocalParker::new();
 }
 
 /// A deadline future for [`block_on_until`]: ready once the clock has
