@@ -46,112 +46,122 @@
 use std::future::Future;
 use std::pin::{pin, Pin};
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use crate::spin::SpinHint;
 use crate::error::{RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
 use crate::sync::{self, thread_local, AtomicU8, Ordering};
 use crate::{Receiver, Sender};
 
-/// The blocking send, until `deadline` if there is one: backs off on
-/// `try_send`, then waits in the senders' queue.
+/// The blocking send, until `deadline` if there is one: tries `try_send`,
+/// and if the channel is full, [`wait_to_send`].
+#[inline]
+pub(crate) fn send<T>(
+    tx: &Sender<T>,
+    value: T,
+    deadline: Option<Instant>,
+) -> Result<(), SendTimeoutError<T>> {
+    match tx.try_send(value) {
+        Ok(()) => Ok(()),
+        Err(TrySendError::Closed(message)) => Err(SendTimeoutError::Closed(message)),
+        Err(TrySendError::Full(message)) => wait_to_send(tx, message, deadline),
+    }
+}
+
+/// Backs off on `try_send`, then waits in the senders' queue.
 ///
 /// A rendezvous channel (capacity 0) skips the backoff: its send completes
 /// only with a receiver already waiting in the queue, so both sides backing
 /// off would only delay their meeting.
-pub(crate) fn send<T>(
+#[inline(never)]
+fn wait_to_send<T>(
     tx: &Sender<T>,
     mut value: T,
     deadline: Option<Instant>,
 ) -> Result<(), SendTimeoutError<T>> {
-    let mut backoff = Backoff::new(tx.capacity() > 0);
-    loop {
-        match tx.try_send(value) {
-            Ok(()) => return Ok(()),
-            Err(TrySendError::Closed(message)) => return Err(SendTimeoutError::Closed(message)),
-            Err(TrySendError::Full(message)) => value = message,
-        }
-        if !backoff.snooze(deadline) {
-            break;
-        }
-    }
-    match deadline {
-        Some(deadline) => block_on_until(tx.send_until(value, Elapsed(deadline)), deadline),
-        None => block_on(tx.send(value)).map_err(SendTimeoutError::from),
-    }
-}
-
-/// The blocking receive, until `deadline` if there is one: backs off on
-/// `try_recv`, then waits in the receivers' queue. `Closed` once the
-/// channel is closed and drained. A rendezvous channel skips the backoff,
-/// as in [`send`].
-pub(crate) fn recv<T>(rx: &Receiver<T>, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
-    let mut backoff = Backoff::new(rx.capacity() > 0);
-    loop {
-        match rx.try_recv() {
-            Ok(message) => return Ok(message),
-            Err(TryRecvError::Closed) => return Err(RecvTimeoutError::Closed),
-            Err(TryRecvError::Empty) => {}
-        }
-        if !backoff.snooze(deadline) {
-            break;
-        }
-    }
-    match deadline {
-        Some(deadline) => block_on_until(rx.recv_until(Elapsed(deadline)), deadline),
-        None => block_on(rx.recv()).ok_or(RecvTimeoutError::Closed),
-    }
-}
-
-/// Polls `future` to completion on this thread, waiting for its wakes
-/// between polls.
-pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
-    run(future, None)
-}
-
-/// Polls `future` to completion on this thread, waiting between polls for
-/// no longer than until `deadline`.
-///
-/// For futures that complete by themselves once `deadline` has passed (an
-/// operation raced against an [`Elapsed`] of the same instant): this loop
-/// is the timer that wakes them, it never gives up on its own.
-pub(crate) fn block_on_until<F: Future>(future: F, deadline: Instant) -> F::Output {
-    run(future, Some(deadline))
-}
-
-fn run<F: Future>(future: F, deadline: Option<Instant>) -> F::Output {
-    let mut future = pin!(future);
     THREAD_PARKER.with(|local| {
-        let parker = &*local.parker;
-        // No registration of `future` exists yet, so no wake for it can be
-        // pending: an earlier call's wake would only cost a needless poll.
-        parker.forget();
-        let mut cx = Context::from_waker(&local.waker);
-        let output = loop {
-            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-                break output;
+        let mut backoff = local.backoff(tx.capacity() > 0);
+        while backoff.snooze(deadline) {
+            match tx.try_send(value) {
+                Ok(()) => {
+                    backoff.succeeded();
+                    return Ok(());
+                }
+                Err(TrySendError::Closed(message)) => {
+                    return Err(SendTimeoutError::Closed(message))
+                }
+                Err(TrySendError::Full(message)) => value = message,
             }
-            parker.wait(deadline);
-        };
-        // If this call ran inside another one's poll on this thread (a
-        // waker or a value's drop that blocks), `forget` above may have
-        // consumed a wake meant for the outer call: leave one for it. An
-        // outer call does not exist in practice; the next call forgets it.
-        parker.leave_token();
-        output
+        }
+        match deadline {
+            Some(deadline) => local.block_on(tx.send_until(value, Elapsed(deadline)), Some(deadline)),
+            None => local
+                .block_on(tx.send(value), None)
+                .map_err(SendTimeoutError::from),
+        }
+    })
+}
+
+/// The blocking receive, until `deadline` if there is one: tries
+/// `try_recv`, and if the channel is empty, [`wait_to_recv`]. `Closed` once
+/// the channel is closed and drained.
+#[inline]
+pub(crate) fn recv<T>(rx: &Receiver<T>, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+    match rx.try_recv() {
+        Ok(message) => Ok(message),
+        Err(TryRecvError::Closed) => Err(RecvTimeoutError::Closed),
+        Err(TryRecvError::Empty) => wait_to_recv(rx, deadline),
+    }
+}
+
+/// Backs off on `try_recv`, then waits in the receivers' queue. A
+/// rendezvous channel skips the backoff, as in [`wait_to_send`].
+#[inline(never)]
+fn wait_to_recv<T>(rx: &Receiver<T>, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+    THREAD_PARKER.with(|local| {
+        let mut backoff = local.backoff(rx.capacity() > 0);
+        while backoff.snooze(deadline) {
+            match rx.try_recv() {
+                Ok(message) => {
+                    backoff.succeeded();
+                    return Ok(message);
+                }
+                Err(TryRecvError::Closed) => return Err(RecvTimeoutError::Closed),
+                Err(TryRecvError::Empty) => {}
+            }
+        }
+        match deadline {
+            Some(deadline) => local.block_on(rx.recv_until(Elapsed(deadline)), Some(deadline)),
+            None => local
+                .block_on(rx.recv(), None)
+                .ok_or(RecvTimeoutError::Closed),
+        }
     })
 }
 
 /// How long a blocking call stays on its CPU before it waits in the queue,
 /// and again before it parks: spins of `2^step` pause hints for the first
 /// [`SPIN_STEPS`] steps (127 hints in all: a microsecond or two), then
-/// [`YIELD_STEPS`] `yield_now`s.
+/// [`YIELD_STEPS`] `yield_now`s. The shape is crossbeam-utils'
+/// `Backoff::snooze`, with two adaptations to the machine:
 ///
-/// The shape is crossbeam-utils' `Backoff::snooze`; the yields matter on a
-/// busy machine, where the thread we wait for may need our core to run.
+/// - The spins are skipped while they have not been paying on this thread
+///   (its [`SpinHint`]): when the thread we wait for shares our core, it
+///   cannot run while we spin, but a yield runs it at once.
+/// - A yield that took [`CROWDED`] or longer ran some other thread: the
+///   machine has more runnable threads than cores, and there the thread we
+///   wait for runs soonest if we park (the scheduler prefers a thread that
+///   wakes from sleep over one that keeps yielding), so the backoff ends.
 #[derive(Debug)]
-struct Backoff {
+struct Backoff<'a> {
+    /// The next step; the spin steps are `0 .. SPIN_STEPS`.
     step: u32,
+    /// `step` at which the backoff is spent.
     limit: u32,
+    /// Whether the spin steps run (the thread's hint said they pay), until
+    /// the first yield, when the hint learns they did not.
+    spinning: bool,
+    hint: &'a SpinHint,
 }
 
 /// Spin steps of a [`Backoff`].
@@ -160,19 +170,29 @@ const SPIN_STEPS: u32 = 7;
 /// Yield steps of a [`Backoff`], after its spins.
 const YIELD_STEPS: u32 = 4;
 
-impl Backoff {
+/// A yield that took this long ran another thread on our core.
+const CROWDED: Duration = Duration::from_micros(20);
+
+impl<'a> Backoff<'a> {
     /// A backoff of the full length if `enabled`, else one that is spent
     /// already. Under loom none (its models explore the parking, not the
-    /// spinning); under Miri a short one, so the tests still run it.
-    fn new(enabled: bool) -> Self {
-        let limit = if !enabled || cfg!(chan_loom) {
-            0
+    /// spinning); under Miri two spins, so the tests still run them.
+    fn new(hint: &'a SpinHint, enabled: bool) -> Self {
+        let (step, limit) = if !enabled || cfg!(chan_loom) {
+            (0, 0)
         } else if cfg!(miri) {
-            2
+            (0, 2)
+        } else if hint.rounds() > 0 {
+            (0, SPIN_STEPS + YIELD_STEPS)
         } else {
-            SPIN_STEPS + YIELD_STEPS
+            (SPIN_STEPS, SPIN_STEPS + YIELD_STEPS)
         };
-        Self { step: 0, limit }
+        Self {
+            step,
+            limit,
+            spinning: step < limit.min(SPIN_STEPS),
+            hint,
+        }
     }
 
     /// Waits one step; `false`, without waiting, once the backoff is spent
@@ -187,13 +207,31 @@ impl Backoff {
                 sync::spin_loop();
             }
         } else {
-            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+            if self.spinning {
+                self.spinning = false;
+                self.hint.record(false);
+            }
+            let before = Instant::now();
+            if deadline.is_some_and(|deadline| before >= deadline) {
                 return false;
             }
             sync::yield_now();
+            if before.elapsed() >= CROWDED {
+                // One more look, then wait where a wake-up gets the
+                // scheduler's preference.
+                self.step = self.limit;
+                return true;
+            }
         }
         self.step += 1;
         true
+    }
+
+    /// What the backoff waited for came: if during the spins, they paid.
+    fn succeeded(&self) {
+        if self.spinning && self.step > 0 {
+            self.hint.record(true);
+        }
     }
 }
 
@@ -248,13 +286,14 @@ impl Parker {
         self.state.store(NOTIFIED, Ordering::Relaxed);
     }
 
-    /// Waits until a wake arrives (consuming it) or `deadline` passes.
+    /// Waits until a wake arrives (consuming it) or `deadline` passes:
+    /// watches the state through `backoff`, then parks.
     /// May also return spuriously: the caller polls again either way.
-    fn wait(&self, deadline: Option<Instant>) {
-        let mut backoff = Backoff::new(true);
+    fn wait(&self, mut backoff: Backoff<'_>, deadline: Option<Instant>) {
         loop {
             // Relaxed: only a hint; `consume` acquires.
             if self.state.load(Ordering::Relaxed) == NOTIFIED {
+                backoff.succeeded();
                 return self.consume();
             }
             if !backoff.snooze(deadline) {
@@ -319,17 +358,54 @@ impl Wake for Parker {
     }
 }
 
-/// A thread's [`Parker`] and the waker made from it, once per thread.
+/// A thread's [`Parker`], the waker made from it, and whether spinning
+/// pays on this thread: made once per thread.
 struct LocalParker {
     parker: std::sync::Arc<Parker>,
     waker: Waker,
+    spin: SpinHint,
 }
 
 impl LocalParker {
     fn new() -> Self {
         let parker = std::sync::Arc::new(Parker::new());
         let waker = Waker::from(parker.clone());
-        Self { parker, waker }
+        Self {
+            parker,
+            waker,
+            spin: SpinHint::new(),
+        }
+    }
+
+    fn backoff(&self, enabled: bool) -> Backoff<'_> {
+        Backoff::new(&self.spin, enabled)
+    }
+
+    /// Polls `future` to completion, waiting for its wakes between polls,
+    /// and no longer than until `deadline` if there is one.
+    ///
+    /// For futures that complete by themselves once `deadline` has passed
+    /// (an operation raced against an [`Elapsed`] of the same instant):
+    /// this loop is the timer that wakes them, it never gives up on its own.
+    fn block_on<F: Future>(&self, future: F, deadline: Option<Instant>) -> F::Output {
+        let mut future = pin!(future);
+        let parker = &*self.parker;
+        // No registration of `future` exists yet, so no wake for it can be
+        // pending: an earlier call's wake would only cost a needless poll.
+        parker.forget();
+        let mut cx = Context::from_waker(&self.waker);
+        let output = loop {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                break output;
+            }
+            parker.wait(self.backoff(true), deadline);
+        };
+        // If this call ran inside another one's poll on this thread (a
+        // waker or a value's drop that blocks), `forget` above may have
+        // consumed a wake meant for the outer call: leave one for it. An
+        // outer call does not exist in practice; the next call forgets it.
+        parker.leave_token();
+        output
     }
 }
 
@@ -337,7 +413,7 @@ thread_local! {
     static THREAD_PARKER: LocalParker = LocalParker::new();
 }
 
-/// A deadline future for [`block_on_until`]: ready once the clock has
+/// A deadline future for the blocking calls with a deadline: ready once the clock has
 /// reached the instant, never before. It registers no waker: the parked
 /// thread's timeout is its timer.
 #[derive(Debug)]
