@@ -48,8 +48,8 @@ use std::pin::{pin, Pin};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use crate::spin::SpinHint;
 use crate::error::{RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
+use crate::spin::SpinHint;
 use crate::sync::{self, thread_local, AtomicU8, Ordering};
 use crate::{Receiver, Sender};
 
@@ -94,7 +94,9 @@ fn wait_to_send<T>(
             }
         }
         match deadline {
-            Some(deadline) => local.block_on(tx.send_until(value, Elapsed(deadline)), Some(deadline)),
+            Some(deadline) => {
+                local.block_on(tx.send_until(value, Elapsed(deadline)), Some(deadline))
+            }
             None => local
                 .block_on(tx.send(value), None)
                 .map_err(SendTimeoutError::from),
@@ -461,3 +463,185 @@ pub(crate) fn check_may_block(method: &str, instead: &str) {
 #[cfg(not(all(feature = "tokio", debug_assertions)))]
 #[inline(always)]
 pub(crate) fn check_may_block(_method: &str, _instead: &str) {}
+
+#[cfg(all(test, not(chan_loom)))]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::thread;
+
+    fn state(parker: &Parker) -> u8 {
+        parker.state.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn a_wake_before_the_wait_is_kept_and_taken_once() {
+        let parker = Parker::new();
+        let hint = SpinHint::new();
+        parker.notify();
+        assert_eq!(state(&parker), NOTIFIED);
+        parker.wait(Backoff::new(&hint, true), None); // returns at once
+        assert_eq!(state(&parker), EMPTY);
+        // The wake was taken: the next wait lasts until its deadline.
+        let deadline = Instant::now() + Duration::from_millis(2);
+        parker.wait(Backoff::new(&hint, true), Some(deadline));
+        assert!(Instant::now() >= deadline, "woken early");
+        assert_eq!(state(&parker), EMPTY);
+    }
+
+    #[test]
+    fn a_parked_thread_is_unparked_by_a_wake() {
+        let parker = Arc::new(Parker::new());
+        let hint = SpinHint::new();
+        let waker = {
+            let parker = parker.clone();
+            thread::spawn(move || {
+                // Wake only once the owner announced that it parks.
+                while parker.state.load(Ordering::SeqCst) != PARKED {
+                    thread::yield_now();
+                }
+                Waker::from(parker).wake();
+            })
+        };
+        // No backoff: straight to the announcement and the park.
+        parker.wait(Backoff::new(&hint, false), None);
+        assert_eq!(state(&parker), EMPTY);
+        waker.join().unwrap();
+    }
+
+    #[test]
+    fn a_timed_out_wait_withdraws_its_announcement() {
+        let parker = Parker::new();
+        let hint = SpinHint::new();
+        let deadline = Instant::now() + Duration::from_millis(2);
+        parker.wait(Backoff::new(&hint, false), Some(deadline));
+        assert!(Instant::now() >= deadline, "woken early");
+        // Not PARKED: a later wake must not think it has to unpark.
+        assert_eq!(state(&parker), EMPTY);
+        parker.notify();
+        assert_eq!(state(&parker), NOTIFIED);
+    }
+
+    #[test]
+    fn forget_drops_a_stale_wake_and_leave_token_makes_one() {
+        let parker = Parker::new();
+        let hint = SpinHint::new();
+        parker.notify();
+        parker.forget();
+        assert_eq!(state(&parker), EMPTY);
+        parker.leave_token();
+        parker.wait(Backoff::new(&hint, false), None); // returns at once
+        assert_eq!(state(&parker), EMPTY);
+    }
+
+    #[test]
+    fn many_wakes_while_parked_leave_one_notification() {
+        let parker = Arc::new(Parker::new());
+        let hint = SpinHint::new();
+        let wakers: Vec<_> = (0..4)
+            .map(|_| {
+                let parker = parker.clone();
+                thread::spawn(move || Waker::from(parker).wake_by_ref())
+            })
+            .collect();
+        for waker in wakers {
+            waker.join().unwrap();
+        }
+        parker.wait(Backoff::new(&hint, false), None);
+        assert_eq!(state(&parker), EMPTY);
+    }
+
+    /// A wake racing the owner's announcement and park, round after round,
+    /// at random offsets: if one is lost, the owner's wait runs into its
+    /// deadline.
+    #[test]
+    fn wakes_racing_the_park_are_never_lost() {
+        let rounds = if cfg!(miri) { 20 } else { 100_000 };
+        let parker = Arc::new(Parker::new());
+        let hint = SpinHint::new();
+        let round = Arc::new(std::sync::atomic::AtomicU64::new(u64::MAX));
+        let notifier = {
+            let (parker, round) = (parker.clone(), round.clone());
+            thread::spawn(move || {
+                let mut seed = 0x2545_F491_4F6C_DD1Du64;
+                for i in 0..rounds {
+                    while round.load(Ordering::Acquire) != i {
+                        std::hint::spin_loop();
+                    }
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    for _ in 0..seed % 16 {
+                        std::hint::spin_loop();
+                    }
+                    parker.notify();
+                }
+            })
+        };
+        for i in 0..rounds {
+            round.store(i, Ordering::Release);
+            let deadline = Instant::now() + Duration::from_secs(10);
+            parker.wait(Backoff::new(&hint, false), Some(deadline));
+            assert!(
+                Instant::now() < deadline,
+                "round {i}: slept through its wake"
+            );
+        }
+        notifier.join().unwrap();
+    }
+
+    #[test]
+    fn a_backoff_spins_then_yields_then_is_spent() {
+        let hint = SpinHint::new();
+        let mut backoff = Backoff::new(&hint, true);
+        let mut steps = 0;
+        while backoff.snooze(None) {
+            steps += 1;
+        }
+        if cfg!(miri) {
+            assert_eq!(steps, 2);
+        } else {
+            // A crowded machine may end the yields early.
+            assert!((SPIN_STEPS + 1..=SPIN_STEPS + YIELD_STEPS).contains(&steps));
+        }
+        assert!(!backoff.snooze(None), "spent for good");
+        assert!(!Backoff::new(&hint, false).snooze(None), "disabled");
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "Miri's backoff has no yields")]
+    fn failed_spins_are_skipped_until_a_probe() {
+        let hint = SpinHint::new();
+        let mut first = Backoff::new(&hint, true);
+        assert!(first.spinning);
+        while first.snooze(None) {}
+        // The spins ran out: the next backoffs start at the yields, but for
+        // one probe in eight.
+        let spinning: Vec<bool> = (0..8).map(|_| Backoff::new(&hint, true).spinning).collect();
+        assert_eq!(spinning.iter().filter(|&&spins| spins).count(), 1);
+        // A probe whose spins succeed turns them back on.
+        let probe = loop {
+            let backoff = Backoff::new(&hint, true);
+            if backoff.spinning {
+                break backoff;
+            }
+        };
+        let mut probe = probe;
+        assert!(probe.snooze(None));
+        probe.succeeded();
+        assert!(Backoff::new(&hint, true).spinning);
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "Miri's backoff has no yields")]
+    fn a_passed_deadline_ends_the_backoff_at_the_yields() {
+        let hint = SpinHint::new();
+        let mut backoff = Backoff::new(&hint, true);
+        let past = Some(Instant::now());
+        let mut steps = 0;
+        while backoff.snooze(past) {
+            steps += 1;
+        }
+        assert_eq!(steps, SPIN_STEPS);
+    }
+}
