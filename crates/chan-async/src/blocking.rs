@@ -79,7 +79,7 @@ fn wait_to_send<T>(
     mut value: T,
     deadline: Option<Instant>,
 ) -> Result<(), SendTimeoutError<T>> {
-    THREAD_PARKER.with(|local| {
+    with_parker(|local| {
         let mut backoff = local.backoff(tx.capacity() > 0);
         while backoff.snooze(deadline) {
             match tx.try_send(value) {
@@ -120,7 +120,7 @@ pub(crate) fn recv<T>(rx: &Receiver<T>, deadline: Option<Instant>) -> Result<T, 
 /// rendezvous channel skips the backoff, as in [`wait_to_send`].
 #[inline(never)]
 fn wait_to_recv<T>(rx: &Receiver<T>, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
-    THREAD_PARKER.with(|local| {
+    with_parker(|local| {
         let mut backoff = local.backoff(rx.capacity() > 0);
         while backoff.snooze(deadline) {
             match rx.try_recv() {
@@ -415,6 +415,18 @@ thread_local! {
     static THREAD_PARKER: LocalParker = LocalParker::new();
 }
 
+/// Runs `f` with this thread's [`LocalParker`]; in a thread-local's
+/// destructor that runs after it was destroyed, with a new one (a blocking
+/// call there allocates, but works).
+fn with_parker<R>(f: impl FnOnce(&LocalParker) -> R) -> R {
+    let mut f = Some(f);
+    let mut call = |local: &LocalParker| f.take().expect("called once")(local);
+    match THREAD_PARKER.try_with(|local| call(local)) {
+        Ok(output) => output,
+        Err(_) => call(&LocalParker::new()),
+    }
+}
+
 /// A deadline future for the blocking calls with a deadline: ready once the clock has
 /// reached the instant, never before. It registers no waker: the parked
 /// thread's timeout is its timer.
@@ -588,6 +600,45 @@ mod tests {
             );
         }
         notifier.join().unwrap();
+    }
+
+    /// A blocking call that must wait, made from a thread-local's
+    /// destructor that runs after the thread's parker was destroyed.
+    #[test]
+    fn a_blocking_call_in_a_late_thread_local_destructor_waits() {
+        struct RecvOnDrop(Option<crate::Receiver<u8>>);
+        impl Drop for RecvOnDrop {
+            fn drop(&mut self) {
+                if let Some(rx) = self.0.take() {
+                    assert_eq!(rx.recv_blocking(), Some(7));
+                }
+            }
+        }
+        thread_local! {
+            static GUARD: std::cell::RefCell<RecvOnDrop> =
+                const { std::cell::RefCell::new(RecvOnDrop(None)) };
+        }
+        let (tx, rx) = crate::channel(1);
+        let consumer = {
+            let rx = rx.clone();
+            thread::spawn(move || {
+                // Registered first, so destroyed after the parker, which
+                // the wait below makes (destructors run in reverse order
+                // of registration).
+                GUARD.with(|guard| guard.borrow_mut().0 = Some(rx.clone()));
+                assert_eq!(rx.recv_blocking(), Some(1));
+            })
+        };
+        let pause = Duration::from_millis(if cfg!(miri) { 1 } else { 10 });
+        thread::sleep(pause);
+        tx.send_blocking(1).unwrap();
+        thread::sleep(2 * pause);
+        tx.send_blocking(7).unwrap();
+        consumer.join().unwrap();
+        assert!(
+            rx.try_recv().unwrap_err().is_empty(),
+            "the destructor took 7"
+        );
     }
 
     #[test]
