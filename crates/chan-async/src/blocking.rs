@@ -1,22 +1,26 @@
 //! Blocking bridges: drive the async operations from a plain thread.
 //!
 //! `send_blocking`, `recv_blocking`, the calls with a timeout or deadline
-//! and the blocking iterators all come here. A call goes through three
-//! phases, each more expensive to enter and cheaper to stay in than the one
-//! before:
+//! and the blocking iterators all come here ([`send`], [`recv`]). A call
+//! goes through phases, each more expensive to enter and cheaper to stay
+//! in than the one before:
 //!
-//! 1. **Back off on the non-waiting operation** ([`send`], [`recv`]):
-//!    `try_send` / `try_recv`, retried with a bounded [`Backoff`] (a few
-//!    spins, then a few `yield_now`s). When the other side runs on another
-//!    core, it frees a slot or publishes a message within this window, and
-//!    the call completes without taking a lock or making a system call.
-//! 2. **Register and wait for the wake** ([`block_on`]): poll the very
-//!    future async code uses, so the thread waits in the same FIFO queue as
-//!    tasks and sync and async handles mix freely. Its waker is the thread's
-//!    [`Parker`]. After `Pending`, the thread watches its parker's state
-//!    through one more bounded backoff before sleeping: a wake that comes
-//!    within it costs the waker one atomic swap and no `unpark`.
-//! 3. **Park**, until the waker's `unpark` (or the deadline).
+//! 1. **Try**: `try_send` / `try_recv`, before anything else is touched, so
+//!    a call that need not wait costs what that call costs.
+//! 2. **Back off on the operation**: retry it through a bounded
+//!    [`Backoff`] (a few spins, then a few `yield_now`s), without
+//!    registering. When the other side runs on another core, it frees a
+//!    slot or publishes a message within this window, and the call
+//!    completes without taking a lock or making a system call. (Skipped on
+//!    a rendezvous channel, whose send completes only with a receiver
+//!    already queued.)
+//! 3. **Register and wait for the wake** ([`LocalParker::block_on`]): poll
+//!    the very future async code uses, so the thread waits in the same FIFO
+//!    queue as tasks and sync and async handles mix freely. Its waker is
+//!    the thread's [`Parker`]. After `Pending`, the thread watches its
+//!    parker's state through one more backoff: a wake that comes within it
+//!    costs the waker one atomic swap and no `unpark`.
+//! 4. **Park**, until the waker's `unpark` (or the deadline).
 //!
 //! Why spin and yield at all: a park is a futex sleep, and the wake that
 //! ends it a futex wake by the other side: two system calls, two context
@@ -24,16 +28,21 @@
 //! of microseconds before the sleeper runs again. Round trips (one thread
 //! waiting on another's answer) and a producer waiting at a full buffer for
 //! the consumer's next receive wait far less than that. crossbeam-channel
-//! and kanal spin and yield before parking for the same reason.
+//! and kanal spin and yield before parking for the same reason. The
+//! backoff adapts to the machine ([`Backoff`]): no spins while they have
+//! not been paying on this thread (the thread waited for shares our core,
+//! and only a yield lets it run), and no more yields once one took long
+//! (the machine is oversubscribed, and a parked thread is woken sooner
+//! than a yielding one gets its turn back).
 //!
-//! What it costs: a backoff that runs out burns its whole length in CPU
-//! (see [`Backoff`]: a couple of microseconds of spinning and up to four
-//! `sched_yield` calls), on top of the park it did not avoid. That bounds
-//! the waste at about the cost of the sleep and wake it tries to avoid, so
-//! a call never costs more than about twice what parking at once would;
-//! and a yield hands the core to any other runnable thread. Nothing here
-//! spins inside a future's `poll` or a `Drop`: only the calling thread,
-//! which has nothing else to run, waits this way.
+//! What it costs: a backoff that runs out has burnt its whole length in
+//! CPU (a couple of microseconds of spinning and up to four `sched_yield`
+//! calls), on top of the park it did not avoid. That is about the cost of
+//! the sleep and wake it tries to avoid, so a wait costs at most about
+//! twice what parking at once would; and a yield hands the core to any
+//! other runnable thread. Nothing here spins inside a future's `poll` or a
+//! `Drop`: only the calling thread, which has nothing else to run, waits
+//! this way.
 //!
 //! A wake is never lost: the parker's state ([`Parker`]) records a
 //! notification whether or not the thread sleeps yet, and the thread only
