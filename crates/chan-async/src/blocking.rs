@@ -269,8 +269,10 @@ const PARKED: u8 = 2;
 /// `blocking_round_trips_lose_no_wake` in `tests/loom.rs`.
 #[derive(Debug)]
 struct Parker {
-    /// [`EMPTY`], [`NOTIFIED`] or [`PARKED`]. Only the waker moves it to
-    /// `NOTIFIED`; only the owning thread moves it away from `NOTIFIED`.
+    /// [`EMPTY`], [`NOTIFIED`] or [`PARKED`]. Only the owning thread moves
+    /// it to `PARKED` (from `EMPTY`) or away from `NOTIFIED`; wakes move it
+    /// to `NOTIFIED` (as does the owner's [`Parker::leave_token`], while it
+    /// does not park).
     state: AtomicU8,
     thread: sync::Thread,
 }
@@ -298,8 +300,8 @@ impl Parker {
     }
 
     /// Waits until a wake arrives (consuming it) or `deadline` passes:
-    /// watches the state through `backoff`, then parks.
-    /// May also return spuriously: the caller polls again either way.
+    /// watches the state through `backoff`, then parks. The wake may be a
+    /// stale one, for an earlier poll: the caller polls again either way.
     fn wait(&self, mut backoff: Backoff<'_>, deadline: Option<Instant>) {
         loop {
             // Relaxed: only a hint; `consume` acquires.
