@@ -279,7 +279,7 @@ impl<T> Receiver<T> {
 mod timeouts {
     use std::time::{Duration, Instant};
 
-    use crate::blocking::{block_on, block_on_until, check_may_block, Elapsed};
+    use crate::blocking::{self, check_may_block};
     use crate::error::{RecvTimeoutError, SendTimeoutError};
     use crate::{Receiver, Sender};
 
@@ -377,12 +377,7 @@ mod timeouts {
             value: T,
             deadline: Option<Instant>,
         ) -> Result<(), SendTimeoutError<T>> {
-            match deadline {
-                Some(deadline) => {
-                    block_on_until(self.send_until(value, Elapsed(deadline)), deadline)
-                }
-                None => block_on(self.send(value)).map_err(SendTimeoutError::from),
-            }
+            blocking::send(self, value, deadline)
         }
     }
 
@@ -467,10 +462,7 @@ mod timeouts {
 
         /// The blocking receive, until `deadline` if there is one.
         fn recv_within(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
-            match deadline {
-                Some(deadline) => block_on_until(self.recv_until(Elapsed(deadline)), deadline),
-                None => block_on(self.recv()).ok_or(RecvTimeoutError::Closed),
-            }
+            blocking::recv(self, deadline)
         }
     }
 }

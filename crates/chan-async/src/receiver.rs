@@ -107,7 +107,7 @@ impl<T> Receiver<T> {
     #[cfg(feature = "std")]
     pub fn recv_blocking(&self) -> Option<T> {
         crate::blocking::check_may_block("recv_blocking", "recv().await");
-        crate::blocking::block_on(self.recv())
+        crate::blocking::recv(self, None).ok()
     }
 
     /// Waits for at least one message, then appends up to `limit` buffered

@@ -10,6 +10,10 @@
 //! spin succeeded; while spins fail, waiters skip spinning and only every
 //! [`PROBE_EVERY`]th one spins a single round to find out whether things
 //! changed.
+//!
+//! The blocking bridge keeps one more hint per thread (`blocking.rs`): a
+//! blocked thread whose spins fail shares its core with the thread it
+//! waits for, and yields at once instead.
 
 use crate::sync::{AtomicBool, AtomicU8, Ordering};
 

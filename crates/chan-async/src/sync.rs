@@ -60,3 +60,27 @@ impl<T> Mutex<T> {
             .expect("a thread panicked while holding a waiter lock")
     }
 }
+
+/// The thread primitives of the blocking bridge (`blocking.rs`): std's, or
+/// loom's under `--cfg chan_loom`, so a loom model can check that its
+/// parker never sleeps through a wake.
+#[cfg(all(chan_loom, feature = "std"))]
+pub(crate) use loom::{
+    hint::spin_loop,
+    thread::{current as current_thread, park, yield_now, Thread},
+    thread_local,
+};
+#[cfg(all(not(chan_loom), feature = "std"))]
+pub(crate) use std::{
+    hint::spin_loop,
+    thread::{current as current_thread, park, park_timeout, yield_now, Thread},
+    thread_local,
+};
+
+/// loom has no timed park. Its models use no deadlines; a yield keeps a
+/// timed wait correct anyway (a spurious return, after which the caller
+/// looks at the clock and the state again).
+#[cfg(all(chan_loom, feature = "std"))]
+pub(crate) fn park_timeout(_: std::time::Duration) {
+    loom::thread::yield_now();
+}

@@ -1243,3 +1243,62 @@ fn state_is_not_closed_while_a_permit_s_message_comes_in() {
         drop(tx);
     });
 }
+
+/// A thread blocked in `recv_blocking` and one sending: the receiver parks
+/// (under loom the blocking calls do not back off) only after announcing it
+/// in its parker, and the wake either finds that announcement and unparks
+/// it, or comes first and keeps it from parking. A lost wake leaves the
+/// receiver parked for ever, which loom reports as a deadlock. A spare
+/// sender keeps the close from waking it instead.
+#[test]
+fn blocking_recv_is_woken_by_a_send() {
+    model(|| {
+        let (tx, rx) = channel(1);
+        let keep = tx.clone();
+        let receiver = thread::spawn(move || rx.recv_blocking());
+        tx.send_blocking(1).unwrap();
+        assert_eq!(receiver.join().unwrap(), Some(1));
+        drop(keep);
+    });
+}
+
+/// The mirror image: a sender blocked on a full channel, woken by a
+/// receive.
+#[test]
+fn blocking_send_is_woken_by_a_recv() {
+    model(|| {
+        let (tx, rx) = channel(1);
+        tx.try_send(0).unwrap();
+        let keep = rx.clone();
+        let sender = thread::spawn(move || tx.send_blocking(1));
+        assert_eq!(rx.recv_blocking(), Some(0));
+        sender.join().unwrap().unwrap();
+        assert_eq!(keep.try_recv(), Ok(1));
+    });
+}
+
+/// Round trips through two channels of capacity 1, both threads blocking:
+/// each parker is woken, parks and is woken again, and a wake that comes
+/// after its call finished (its re-check found the message first) stays
+/// behind as a stale notification for the next call. No interleaving may
+/// leave either thread parked.
+#[test]
+fn blocking_round_trips_lose_no_wake() {
+    model(|| {
+        let (ping_tx, ping_rx) = channel(1);
+        let (pong_tx, pong_rx) = channel(1);
+        let keep = (ping_tx.clone(), pong_tx.clone());
+        let echo = thread::spawn(move || {
+            for _ in 0..2 {
+                let value = ping_rx.recv_blocking().unwrap();
+                pong_tx.send_blocking(value).unwrap();
+            }
+        });
+        for i in 0..2 {
+            ping_tx.send_blocking(i).unwrap();
+            assert_eq!(pong_rx.recv_blocking(), Some(i));
+        }
+        echo.join().unwrap();
+        drop(keep);
+    });
+}
