@@ -16,7 +16,11 @@
 //! `benches::blocking::run`. Last the timeout rows
 //! (`benches::timeouts::workloads()`): `send_timeout`/`recv_timeout` with a
 //! timeout that never fires, round trips at capacity 1 and one way at
-//! 1024, against crossbeam-channel, kanal and flume.
+//! 1024, against crossbeam-channel, kanal and flume. Last the rendezvous
+//! rows (`benches::rendezvous`): `channel(0)` against flume's and kanal's
+//! async `bounded(0)` on tasks, then `send_blocking`/`recv_blocking`
+//! against crossbeam-channel's, kanal's and flume's `bounded(0)` and std's
+//! `sync_channel(0)` on threads.
 //!
 //! One process settles into one regime for its whole run, so a run is one
 //! sample: `cargo xtask bench` runs this target several times and
@@ -35,7 +39,7 @@ use std::time::Instant;
 
 use benches::pairs::run;
 use benches::peers::{contenders, wait_workloads, workloads};
-use benches::{blocking, permits, timeouts};
+use benches::{blocking, permits, rendezvous, timeouts};
 
 /// Rounds per implementation in a full run.
 const ROUNDS: usize = 201;
@@ -43,6 +47,7 @@ const ROUNDS: usize = 201;
 /// Messages per round in a full run: a round of chan-async takes 1–3 ms.
 fn messages(capacity: usize) -> u64 {
     match capacity {
+        0 => rendezvous::MESSAGES,
         1 => 10_000,
         2..=64 => 30_000,
         _ => 100_000,
@@ -60,14 +65,17 @@ fn main() {
     let mut table = format!(
         "{rounds} rounds per implementation, interleaved, of {} messages ({} at \
          capacity 1, {} at capacities 8 and 64, {} round trips in \
-         `timeout_ping_pong_1`) for the wall-time columns; the CPU columns \
-         come from {} more rounds of {}× the messages each, closer to what a \
-         long run's `getrusage` shows. A ratio below 1 means chan-async was \
-         faster (or used less CPU).\n\n",
+         `timeout_ping_pong_1`, {} in the async `rendezvous` rows and {} in \
+         the blocking ones) for the wall-time columns; the CPU columns come \
+         from {} more rounds of {}× the messages each, closer to what a long \
+         run's `getrusage` shows. A ratio below 1 means chan-async was faster \
+         (or used less CPU).\n\n",
         messages(1024),
         messages(1),
         messages(8),
         timeouts::ROUND_TRIPS.min(messages(1)),
+        messages(0),
+        rendezvous::BLOCKING_MESSAGES.min(messages(0)),
         rounds.min(benches::pairs::CPU_ROUNDS),
         benches::pairs::CPU_ROUND_SCALE,
     );
@@ -109,6 +117,25 @@ fn main() {
             timeouts::Kind::OneWay(shape) => messages(shape.capacity),
         };
         let mut contenders = timeouts::contenders(workload);
+        let title = format!("chan/{}", workload.name);
+        table.push_str(&run(&mut contenders, rounds, messages).render(&title));
+    }
+    for workload in rendezvous::workloads() {
+        if !selected(workload.name) {
+            continue;
+        }
+        let messages = messages(workload.shape.capacity);
+        let rt = (workload.runtime)();
+        let mut contenders = rendezvous::contenders(&rt, workload.shape);
+        let title = format!("chan/{}", workload.name);
+        table.push_str(&run(&mut contenders, rounds, messages).render(&title));
+    }
+    for workload in rendezvous::blocking_workloads() {
+        if !selected(workload.name) {
+            continue;
+        }
+        let messages = rendezvous::BLOCKING_MESSAGES.min(messages(0));
+        let mut contenders = rendezvous::blocking_contenders(workload.shape);
         let title = format!("chan/{}", workload.name);
         table.push_str(&run(&mut contenders, rounds, messages).render(&title));
     }

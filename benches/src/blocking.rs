@@ -42,7 +42,8 @@ pub trait BlockingPeer {
     type Tx: Clone + Send + 'static;
     /// The receiving handle.
     type Rx: Send + 'static;
-    /// A channel that holds up to `capacity` messages (`capacity >= 1`).
+    /// A channel that holds up to `capacity` messages (`capacity >= 1`, or
+    /// 0 for a rendezvous channel: see [`rendezvous`](crate::rendezvous)).
     fn channel(capacity: usize) -> (Self::Tx, Self::Rx);
     /// A second receiver, for MPMC channels.
     ///

@@ -22,6 +22,10 @@
 //! - [`permits`] puts chan-async and tokio's `mpsc` behind the same trait,
 //!   every message sent through `reserve().await` and `Permit::send`, for
 //!   the permit rows of the `chan_pairs` target;
+//! - [`rendezvous`] runs chan-async's `channel(0)` against the peers'
+//!   rendezvous channels, async (flume, kanal) and blocking
+//!   (crossbeam-channel, kanal, flume, std's `sync_channel(0)`), for the
+//!   rendezvous rows of the `chan_pairs` target;
 //! - [`timeouts`] drives chan-async, crossbeam-channel, flume and kanal
 //!   through their `send_timeout` / `recv_timeout` (round trips, and one
 //!   way), for the timeout rows of the `chan_pairs` target;
@@ -57,6 +61,7 @@ pub mod cpuacct;
 pub mod pairs;
 pub mod peers;
 pub mod permits;
+pub mod rendezvous;
 pub mod rings;
 pub mod timeouts;
 

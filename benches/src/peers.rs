@@ -50,7 +50,9 @@ pub trait Peer {
     type Tx: Clone + Send + 'static;
     /// The receiving handle.
     type Rx: Send + 'static;
-    /// A channel that holds up to `capacity` messages (`capacity >= 1`).
+    /// A channel that holds up to `capacity` messages (`capacity >= 1`, or
+    /// 0 for a rendezvous channel where the peer has one: see
+    /// [`rendezvous`](crate::rendezvous)).
     fn channel(capacity: usize) -> (Self::Tx, Self::Rx);
     /// A second receiver, for MPMC channels.
     ///

@@ -150,9 +150,11 @@ pub fn render(rows: &[Row], runs: usize) -> String {
          `permit_*` rows send every message through `reserve().await` and \
          `Permit::send` (against tokio's mpsc, the one peer with permits); \
          `blocking_*` rows compare `send_blocking`/`recv_blocking` on threads \
-         with the blocking channels, and `timeout_*` rows `send_timeout`/\
+         with the blocking channels, `timeout_*` rows `send_timeout`/\
          `recv_timeout` with a timeout that never fires (`ping_pong`: round \
-         trips through two channels of capacity 1).\n"
+         trips through two channels of capacity 1), and `rendezvous_*` rows \
+         channels of capacity 0 (async against flume and kanal; blocking \
+         against crossbeam-channel, kanal, flume and std's `sync_channel`).\n"
     );
     out.push_str("| workload | peer | wall: ours ÷ it | range | cpu: ours ÷ it | range |\n");
     out.push_str("|---|---|---:|---:|---:|---:|\n");

@@ -76,12 +76,12 @@ impl<T, D: Future> Future for SendUntil<'_, T, D> {
         if this.deadline.poll(cx).is_pending() {
             return Poll::Pending;
         }
-        let value = this
-            .send
-            .take()
-            .and_then(Send::cancel)
-            .expect("a pending send still holds its message");
-        Poll::Ready(Err(SendTimeoutError::Timeout(value)))
+        match this.send.take().and_then(Send::cancel) {
+            Some(value) => Poll::Ready(Err(SendTimeoutError::Timeout(value))),
+            // On a rendezvous channel a receive took the value from the
+            // waiting send after its poll: it was sent.
+            None => Poll::Ready(Ok(())),
+        }
     }
 }
 

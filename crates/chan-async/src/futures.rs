@@ -14,6 +14,7 @@ use pin_project_lite::pin_project;
 
 use crate::chan::{Chan, CloseEvent, RecvFlag, SendFlag};
 use crate::error::{SendError, TryRecvError, TrySendError};
+use crate::rendezvous::Line;
 use crate::waiters::{Kind, NoFlag, Waiter};
 
 pin_project! {
@@ -23,6 +24,9 @@ pin_project! {
     ///
     /// Dropping it before it completes drops the message, which was then
     /// never sent: a message is either wholly in the channel or not at all.
+    /// On a rendezvous channel (capacity 0) a waiting send's message can be
+    /// taken by a receive between two polls: the send has then completed,
+    /// and dropping the future before it reported `Ok` changes nothing.
     ///
     /// # Panics
     ///
@@ -39,8 +43,10 @@ pin_project! {
     /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Send<'a, T> {
-        waiter: Waiter<'a, SendFlag<'a, T>>,
+        line: Line<'a, T, SendFlag<'a, T>>,
         chan: &'a Chan<T>,
+        // On a rendezvous channel the value moves into the exchange while
+        // the send waits in line.
         value: Option<T>,
     }
 }
@@ -48,7 +54,7 @@ pin_project! {
 impl<'a, T> Send<'a, T> {
     pub(crate) fn new(chan: &'a Chan<T>, value: T) -> Self {
         Self {
-            waiter: Waiter::new(&chan.send_waiters, Kind::One, chan.send_flag()),
+            line: Line::Queue(Waiter::new(&chan.send_waiters, Kind::One, chan.send_flag())),
             chan,
             value: Some(value),
         }
@@ -56,11 +62,13 @@ impl<'a, T> Send<'a, T> {
 
     /// Gives up on the send: leaves the senders' queue (passing on a wake
     /// it received and did not use) and returns the message, unless it was
-    /// already sent or handed back.
+    /// already sent or handed back. `None` for a pending send only on a
+    /// rendezvous channel, where a receive took the value meanwhile: the
+    /// send completed.
     pub(crate) fn cancel(self) -> Option<T> {
-        let Self { waiter, value, .. } = self;
-        drop(waiter);
-        value
+        let Self { line, value, .. } = self;
+        let withdrawn = line.cancel();
+        value.or(withdrawn)
     }
 }
 
@@ -71,18 +79,26 @@ impl<T> Future for Send<'_, T> {
         let this = self.project();
         let chan = *this.chan;
         let value = this.value;
-        assert!(value.is_some(), "`Send` polled after it completed");
-        this.waiter.poll(cx, || {
-            let message = value.take()?;
-            match chan.try_send(message) {
-                Ok(()) => Some(Ok(())),
-                Err(TrySendError::Closed(message)) => Some(Err(SendError(message))),
-                Err(TrySendError::Full(message)) => {
-                    *value = Some(message);
-                    None
+        if let Line::Queue(waiter) = this.line {
+            assert!(value.is_some(), "`Send` polled after it completed");
+            let poll = waiter.poll(cx, || {
+                let message = value.take()?;
+                match chan.push(message) {
+                    Ok(()) => Some(Ok(())),
+                    Err(TrySendError::Closed(message)) => Some(Err(SendError(message))),
+                    Err(TrySendError::Full(message)) => {
+                        *value = Some(message);
+                        None
+                    }
                 }
+            });
+            match poll {
+                // Closed, or a rendezvous channel, whose ring is closed.
+                Poll::Ready(Err(SendError(message))) => *value = Some(message),
+                poll => return poll,
             }
-        })
+        }
+        this.line.poll_send(chan, value, cx)
     }
 }
 
@@ -101,14 +117,14 @@ impl<T> Future for Send<'_, T> {
 /// ```
 impl<T> FusedFuture for Send<'_, T> {
     fn is_terminated(&self) -> bool {
-        self.value.is_none()
+        self.value.is_none() && !self.line.in_exchange()
     }
 }
 
 impl<T> fmt::Debug for Send<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Send")
-            .field("done", &self.value.is_none())
+            .field("done", &self.is_terminated())
             .finish_non_exhaustive()
     }
 }
@@ -141,7 +157,7 @@ pin_project! {
     /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Recv<'a, T> {
-        waiter: Waiter<'a, RecvFlag<'a, T>>,
+        line: Line<'a, T, RecvFlag<'a, T>>,
         chan: &'a Chan<T>,
         // Whether the last poll returned `Ready`.
         done: bool,
@@ -151,7 +167,7 @@ pin_project! {
 impl<'a, T> Recv<'a, T> {
     pub(crate) fn new(chan: &'a Chan<T>) -> Self {
         Self {
-            waiter: Waiter::new(&chan.recv_waiters, Kind::One, chan.recv_flag()),
+            line: Line::Queue(Waiter::new(&chan.recv_waiters, Kind::One, chan.recv_flag())),
             chan,
             done: false,
         }
@@ -164,7 +180,14 @@ impl<T> Future for Recv<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.project();
         let chan = *this.chan;
-        let poll = this.waiter.poll(cx, || recv_attempt(chan));
+        let poll = match this.line {
+            Line::Queue(waiter) => match waiter.poll(cx, || recv_attempt(chan)) {
+                // Closed, or a rendezvous channel, whose ring is closed.
+                Poll::Ready(None) => this.line.poll_recv(chan, cx),
+                poll => poll,
+            },
+            Line::Exchange(_) => this.line.poll_recv(chan, cx),
+        };
         *this.done = poll.is_ready();
         poll
     }
@@ -192,9 +215,10 @@ impl<T> FusedFuture for Recv<'_, T> {
     }
 }
 
-/// One receive attempt as the waiting loop wants it: `Some` when finished.
+/// One receive attempt on a buffered channel as the waiting loop wants it:
+/// `Some` when finished.
 pub(crate) fn recv_attempt<T>(chan: &Chan<T>) -> Option<Option<T>> {
-    match chan.try_recv() {
+    match chan.pop() {
         Ok(message) => Some(Some(message)),
         Err(TryRecvError::Closed) => Some(None),
         Err(TryRecvError::Empty) => None,
@@ -230,7 +254,7 @@ pin_project! {
     /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct RecvMany<'a, T> {
-        waiter: Waiter<'a, RecvFlag<'a, T>>,
+        line: Line<'a, T, RecvFlag<'a, T>>,
         chan: &'a Chan<T>,
         buf: &'a mut Vec<T>,
         limit: usize,
@@ -242,7 +266,7 @@ pin_project! {
 impl<'a, T> RecvMany<'a, T> {
     pub(crate) fn new(chan: &'a Chan<T>, buf: &'a mut Vec<T>, limit: usize) -> Self {
         Self {
-            waiter: Waiter::new(&chan.recv_waiters, Kind::One, chan.recv_flag()),
+            line: Line::Queue(Waiter::new(&chan.recv_waiters, Kind::One, chan.recv_flag())),
             chan,
             buf,
             limit,
@@ -261,13 +285,21 @@ impl<T> Future for RecvMany<'_, T> {
             return Poll::Ready(0);
         }
         let (chan, buf, limit) = (*this.chan, &mut **this.buf, *this.limit);
-        let poll = this
-            .waiter
-            .poll(cx, || match chan.try_recv_many(buf, limit) {
-                Ok(moved) => Some(moved),
-                Err(TryRecvError::Closed) => Some(0),
-                Err(TryRecvError::Empty) => None,
-            });
+        let poll = match this.line {
+            Line::Queue(waiter) => {
+                let poll = waiter.poll(cx, || match chan.try_recv_many(buf, limit) {
+                    Ok(moved) => Some(moved),
+                    Err(TryRecvError::Closed) => Some(0),
+                    Err(TryRecvError::Empty) => None,
+                });
+                match poll {
+                    // Closed, or a rendezvous channel, whose ring is closed.
+                    Poll::Ready(0) => this.line.poll_recv_many(chan, cx, buf, limit),
+                    poll => poll,
+                }
+            }
+            Line::Exchange(_) => this.line.poll_recv_many(chan, cx, buf, limit),
+        };
         *this.done = poll.is_ready();
         poll
     }

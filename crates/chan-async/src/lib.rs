@@ -66,6 +66,55 @@
 //!   grown to the peak number of waiters, and no lock for a send or receive
 //!   that does not need to wait or wake anyone.
 //!
+//! # Rendezvous
+//!
+//! `channel(0)` makes a channel with no buffer at all, as Go's unbuffered
+//! channels and crossbeam's `bounded(0)`: a value passes only from a sender
+//! to a receiver that takes it. Either a receive (`recv`, `try_recv`,
+//! `recv_blocking`, `recv_many`, the stream, the deadline variants) takes
+//! the value of the oldest blocked send, which then completes with `Ok`;
+//! or a send finds a receiver already waiting, hands its value over and
+//! completes at once. So [`Sender::try_send`] succeeds exactly when a
+//! receiver is waiting, and answers `Full` otherwise; `capacity()` and
+//! `len()` are 0, `is_full()` and `is_empty()` both true.
+//!
+//! ```
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let (tx, rx) = chan_async::channel(0);
+//! assert!(tx.try_send(1).unwrap_err().is_full()); // nobody waits
+//! let consumer = tokio::spawn(async move { rx.recv().await });
+//! tx.send(2).await.unwrap(); // completes once the consumer has it
+//! assert_eq!(consumer.await.unwrap(), Some(2));
+//! # });
+//! ```
+//!
+//! A value handed to a waiting receive belongs to whichever receive comes
+//! for it first: if that receive is dropped (a `select!`, a timeout) or
+//! simply not polled again, the next receive on the channel gets the value
+//! before anything else, and the receive it was handed to waits again. So
+//! a value whose send completed is never lost while a receiver exists, and
+//! each sender's values still arrive in order. Everything else holds as
+//! for a buffered channel: waiting senders and receivers are served first
+//! come, first served; a dropped `Send` drops its value, which is then
+//! never received (unless a receive took it before the drop: the send had
+//! completed, it just was not polled to say so; [`Sender::send_until`]
+//! reports that case as `Ok`); a close gives blocked sends their values back, while
+//! values already handed over are still received, then `None`; the last
+//! receiver's drop drops them.
+//!
+//! A permit ([`Sender::reserve`]) is granted while a receiver waits that no
+//! other permit holds, and commits that receiver to the permit's value;
+//! waiting reserves queue with waiting sends. A receive still takes the
+//! value of a blocked send that queued behind a waiting reserve (the
+//! reserve has no value yet). Dropping a permit frees its receiver for the
+//! next sender. The channel counts as drained ([`ChannelState::Closed`],
+//! [`Sender::drained`]) once it is closed, every handed value has been
+//! taken and no permit is left.
+//!
+//! A rendezvous channel has no lock-free fast path: senders and receivers
+//! meet under one lock. It still allocates nothing per value, nor per wait
+//! once its waiter lists have grown to the peak number of waiters.
+//!
 //! # Weak handles
 //!
 //! [`Sender::downgrade`] and [`Receiver::downgrade`] give a [`WeakSender`]
@@ -249,6 +298,7 @@ mod iter;
 mod permit;
 mod queries;
 mod receiver;
+mod rendezvous;
 mod sender;
 #[cfg(feature = "sink")]
 mod sink;
@@ -281,17 +331,20 @@ pub use weak::{WeakReceiver, WeakSender};
 use chan::Chan;
 use sync::Arc;
 
-/// Creates a channel that buffers up to `capacity` messages.
+/// Creates a channel that buffers up to `capacity` messages; with capacity
+/// 0, a rendezvous channel, where a value passes straight from a sender to
+/// a receiver (see [Rendezvous](crate#rendezvous)).
 ///
 /// # Panics
 ///
-/// If `capacity` is 0 (a rendezvous channel is not supported), or larger
-/// than `usize::MAX / 8`.
+/// If `capacity` is larger than `usize::MAX / 8`.
 ///
 /// ```
 /// let (tx, rx) = chan_async::channel::<String>(32);
 /// assert_eq!(tx.capacity(), 32);
-/// # drop(rx);
+/// let (tx0, rx0) = chan_async::channel::<String>(0);
+/// assert_eq!(tx0.capacity(), 0);
+/// # drop((rx, rx0));
 /// ```
 pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     let chan = Arc::new(Chan::new(capacity));

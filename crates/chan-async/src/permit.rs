@@ -27,7 +27,8 @@ use futures_core::future::FusedFuture;
 
 use crate::chan::{Chan, SendFlag};
 use crate::error::{SendError, TrySendError};
-use crate::waiters::{Kind, WaitKey, Waiter};
+use crate::rendezvous::{Key, Line};
+use crate::waiters::{Kind, Waiter};
 use crate::Sender;
 
 impl<T> Sender<T> {
@@ -51,9 +52,10 @@ impl<T> Sender<T> {
     /// # });
     /// ```
     pub fn reserve(&self) -> Reserve<'_, T> {
+        let chan = &*self.chan;
         Reserve {
-            waiter: Waiter::new(&self.chan.send_waiters, Kind::One, self.chan.send_flag()),
-            chan: &self.chan,
+            line: Line::Queue(Waiter::new(&chan.send_waiters, Kind::One, chan.send_flag())),
+            chan,
             done: false,
         }
     }
@@ -100,8 +102,8 @@ impl<T> Sender<T> {
     /// ```
     pub fn reserve_owned(self) -> ReserveOwned<T> {
         ReserveOwned {
+            key: Key::new(&self.chan),
             sender: Some(self),
-            key: WaitKey::default(),
         }
     }
 
@@ -275,7 +277,9 @@ impl<T> fmt::Debug for OwnedPermit<T> {
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Reserve<'a, T> {
-    waiter: Waiter<'a, SendFlag<'a, T>>,
+    /// On a rendezvous channel, dropped after the grant and before it
+    /// returned, its place gives the permit back.
+    line: Line<'a, T, SendFlag<'a, T>>,
     chan: &'a Chan<T>,
     done: bool,
 }
@@ -287,7 +291,14 @@ impl<'a, T> Future for Reserve<'a, T> {
         let this = self.get_mut();
         assert!(!this.done, "`Reserve` polled after it completed");
         let chan = this.chan;
-        let reserved = this.waiter.poll(cx, || reserve_attempt(chan));
+        let reserved = match &mut this.line {
+            Line::Queue(waiter) => match waiter.poll(cx, || reserve_attempt(chan)) {
+                // Closed, or a rendezvous channel, whose ring is closed.
+                Poll::Ready(Err(SendError(()))) => this.line.poll_reserve(chan, cx),
+                reserved => reserved,
+            },
+            Line::Exchange(_) => this.line.poll_reserve(chan, cx),
+        };
         this.done = reserved.is_ready();
         reserved.map(|reserved| reserved.map(|()| Permit { chan }))
     }
@@ -327,7 +338,7 @@ impl<T> fmt::Debug for Reserve<'_, T> {
 pub struct ReserveOwned<T> {
     // `None` once it returned `Ready`.
     sender: Option<Sender<T>>,
-    key: WaitKey,
+    key: Key,
 }
 
 impl<T> Future for ReserveOwned<T> {
@@ -340,11 +351,15 @@ impl<T> Future for ReserveOwned<T> {
             .as_ref()
             .expect("`ReserveOwned` polled after it completed")
             .chan;
-        let reserved =
-            chan.send_waiters
-                .poll(&mut this.key, cx, Kind::One, &chan.send_flag(), || {
-                    reserve_attempt(chan)
-                });
+        let reserved = match &mut this.key {
+            Key::Queue(key) => {
+                chan.send_waiters
+                    .poll(key, cx, Kind::One, &chan.send_flag(), || {
+                        reserve_attempt(chan)
+                    })
+            }
+            Key::Exchange(key) => chan.exchange().poll_reserve(key, cx),
+        };
         reserved.map(|reserved| {
             let sender = this.sender.take();
             reserved.map(|()| OwnedPermit { sender })
@@ -356,7 +371,11 @@ impl<T> Drop for ReserveOwned<T> {
     fn drop(&mut self) {
         if let Some(sender) = &self.sender {
             let chan = &*sender.chan;
-            chan.send_waiters.cancel(&mut self.key, &chan.send_flag());
+            match &mut self.key {
+                Key::Queue(key) => chan.send_waiters.cancel(key, &chan.send_flag()),
+                // A permit granted and not returned is given back.
+                Key::Exchange(key) => drop(chan.exchange().withdraw(key)),
+            }
         }
     }
 }
@@ -375,10 +394,10 @@ impl<T> fmt::Debug for ReserveOwned<T> {
     }
 }
 
-/// One reservation attempt as the waiting loop wants it: `Some` when
-/// finished (a slot held, or the channel closed).
+/// One reservation attempt on a buffered channel as the waiting loop wants
+/// it: `Some` when finished (a slot held, or the channel closed).
 pub(crate) fn reserve_attempt<T>(chan: &Chan<T>) -> Option<Result<(), SendError<()>>> {
-    match chan.try_reserve() {
+    match chan.reserve_slot() {
         Ok(()) => Some(Ok(())),
         Err(TrySendError::Closed(())) => Some(Err(SendError(()))),
         Err(TrySendError::Full(())) => None,

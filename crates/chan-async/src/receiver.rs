@@ -7,8 +7,9 @@ use crate::chan::{Chan, OnDrop};
 use crate::error::TryRecvError;
 use crate::futures::{recv_attempt, Recv, RecvMany};
 use crate::queries::impl_queries;
+use crate::rendezvous::Key;
 use crate::sync::Arc;
-use crate::waiters::{Kind, WaitKey};
+use crate::waiters::Kind;
 
 /// The receiving half of a channel. Clone it to share the work among several
 /// consumers: each message goes to exactly one of them. The channel closes
@@ -36,14 +37,14 @@ use crate::waiters::{Kind, WaitKey};
 pub struct Receiver<T> {
     pub(crate) chan: Arc<Chan<T>>,
     /// The waiter entry used when this handle is polled as a `Stream`.
-    stream_key: WaitKey,
+    stream_key: Key,
 }
 
 impl<T> Receiver<T> {
     pub(crate) fn new(chan: Arc<Chan<T>>) -> Self {
         Self {
+            stream_key: Key::new(&chan),
             chan,
-            stream_key: WaitKey::default(),
         }
     }
 
@@ -193,13 +194,15 @@ impl<T> futures_core::Stream for Receiver<T> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
         let chan = &*this.chan;
-        chan.recv_waiters.poll(
-            &mut this.stream_key,
-            cx,
-            Kind::Stream,
-            &chan.recv_flag(),
-            || recv_attempt(chan),
-        )
+        match &mut this.stream_key {
+            Key::Queue(key) => {
+                chan.recv_waiters
+                    .poll(key, cx, Kind::Stream, &chan.recv_flag(), || {
+                        recv_attempt(chan)
+                    })
+            }
+            Key::Exchange(key) => chan.exchange().poll_recv(key, cx, true),
+        }
     }
 
     /// `(0, Some(0))` once the channel is closed and drained; otherwise
@@ -251,7 +254,9 @@ impl<T> Drop for Receiver<T> {
         // Counted out even if the wake that `cancel` passes on panics: a
         // receiver that stayed counted would keep the channel open forever.
         let _remove = OnDrop(chan, Chan::remove_receiver);
-        chan.recv_waiters
-            .cancel(&mut self.stream_key, &chan.recv_flag());
+        match &mut self.stream_key {
+            Key::Queue(key) => chan.recv_waiters.cancel(key, &chan.recv_flag()),
+            Key::Exchange(key) => chan.exchange().cancel_recv(key),
+        }
     }
 }

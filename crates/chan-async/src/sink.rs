@@ -17,7 +17,8 @@ use futures_sink::Sink;
 
 use crate::error::SendError;
 use crate::permit::reserve_attempt;
-use crate::waiters::{Kind, WaitKey};
+use crate::rendezvous::Key;
+use crate::waiters::Kind;
 use crate::Sender;
 
 impl<T> Sender<T> {
@@ -81,7 +82,7 @@ impl<T> Sender<T> {
 /// ```
 pub struct SendSink<'a, T> {
     sender: Handle<'a, T>,
-    key: WaitKey,
+    key: Key,
     /// A slot is held (by `poll_ready`) for the next `start_send`.
     holds_slot: bool,
 }
@@ -104,8 +105,8 @@ impl<T> Handle<'_, T> {
 impl<'a, T> SendSink<'a, T> {
     fn new(sender: Handle<'a, T>) -> Self {
         Self {
+            key: Key::new(&sender.get().chan),
             sender,
-            key: WaitKey::default(),
             holds_slot: false,
         }
     }
@@ -135,11 +136,15 @@ impl<T> Sink<T> for SendSink<'_, T> {
         // `select!` that drops `feed` or `send` after the sink was woken
         // leaves it alive and unpolled, so its wake is shared with the
         // waiter behind it, as a receiver's stream's is.
-        let reserved =
-            chan.send_waiters
-                .poll(&mut this.key, cx, Kind::Stream, &chan.send_flag(), || {
-                    reserve_attempt(chan)
-                });
+        let reserved = match &mut this.key {
+            Key::Queue(key) => {
+                chan.send_waiters
+                    .poll(key, cx, Kind::Stream, &chan.send_flag(), || {
+                        reserve_attempt(chan)
+                    })
+            }
+            Key::Exchange(key) => chan.exchange().poll_reserve(key, cx),
+        };
         if let Poll::Ready(Ok(())) = reserved {
             this.holds_slot = true;
         }
@@ -179,7 +184,11 @@ impl<T> Drop for SendSink<'_, T> {
     fn drop(&mut self) {
         self.give_back_slot();
         let chan = &*self.sender.get().chan;
-        chan.send_waiters.cancel(&mut self.key, &chan.send_flag());
+        match &mut self.key {
+            Key::Queue(key) => chan.send_waiters.cancel(key, &chan.send_flag()),
+            // A permit granted and not returned is given back.
+            Key::Exchange(key) => drop(chan.exchange().withdraw(key)),
+        }
     }
 }
 

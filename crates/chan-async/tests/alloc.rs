@@ -228,6 +228,78 @@ fn waiting_does_not_allocate_after_warm_up() {
     );
 }
 
+/// A rendezvous channel (capacity 0) after warm-up: a receive that waits
+/// and is handed a value, a send that waits and whose value a receive
+/// takes, a batch receive, the stream, a handed receive that is dropped
+/// (passing its value on) and a permit: none allocates.
+#[test]
+fn rendezvous_does_not_allocate_after_warm_up() {
+    let (tx, mut rx) = channel::<u64>(0);
+    let counter = Arc::new(Counter::default());
+    let waker = Waker::from(Arc::clone(&counter));
+    let mut buf = Vec::with_capacity(4);
+
+    let mut cycle = |i: u64| {
+        // A receive waits; a send hands it the value.
+        {
+            let mut recv = pin!(rx.recv());
+            assert!(poll(recv.as_mut(), &waker).is_pending());
+            tx.try_send(i).unwrap();
+            assert_eq!(poll(recv.as_mut(), &waker), Poll::Ready(Some(i)));
+        }
+        // A send waits; a receive takes its value.
+        {
+            let mut send = pin!(tx.send(i + 1));
+            assert!(poll(send.as_mut(), &waker).is_pending());
+            assert_eq!(rx.try_recv(), Ok(i + 1));
+            assert_eq!(poll(send.as_mut(), &waker), Poll::Ready(Ok(())));
+        }
+        // A batch receive that waits.
+        {
+            let mut many = pin!(rx.recv_many(&mut buf, 4));
+            assert!(poll(many.as_mut(), &waker).is_pending());
+            tx.try_send(i).unwrap();
+            assert_eq!(poll(many.as_mut(), &waker), Poll::Ready(1));
+        }
+        assert_eq!(buf.pop(), Some(i));
+        // The stream.
+        {
+            let mut cx = Context::from_waker(&waker);
+            assert!(Pin::new(&mut rx).poll_next(&mut cx).is_pending());
+            tx.try_send(i).unwrap();
+            assert_eq!(Pin::new(&mut rx).poll_next(&mut cx), Poll::Ready(Some(i)));
+        }
+        // A handed receive dropped: its value goes to the next receive.
+        {
+            let mut recv = pin!(rx.recv());
+            assert!(poll(recv.as_mut(), &waker).is_pending());
+            tx.try_send(i).unwrap();
+        }
+        assert_eq!(rx.try_recv(), Ok(i));
+        // A permit.
+        {
+            let mut recv = pin!(rx.recv());
+            assert!(poll(recv.as_mut(), &waker).is_pending());
+            tx.try_reserve().unwrap().send(i);
+            assert_eq!(poll(recv.as_mut(), &waker), Poll::Ready(Some(i)));
+        }
+    };
+
+    for i in 0..10 {
+        cycle(i);
+    }
+    let (n, ()) = allocations_in(|| {
+        for i in 10..1_010 {
+            cycle(i);
+        }
+    });
+    assert_eq!(n, 0, "1 000 rendezvous cycles allocated {n} times");
+    assert!(
+        counter.0.load(Ordering::Relaxed) >= 5_000,
+        "the waits really waited"
+    );
+}
+
 /// Makes parking_lot set up this thread's parking state now: the first time
 /// a thread parks on a contended lock, parking_lot registers it and may grow
 /// its global table (two allocations), once per thread.

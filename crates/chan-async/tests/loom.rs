@@ -1302,3 +1302,199 @@ fn blocking_round_trips_lose_no_wake() {
         drop(keep);
     });
 }
+
+// ---------------------------------------------------------------------------
+// Rendezvous channels (capacity 0): the exchange under its lock. Each model
+// keeps a spare handle of the side it checks alive, so no close by a last
+// drop wakes a waiter that a hand-over failed to wake.
+// ---------------------------------------------------------------------------
+
+/// A receive that was handed a value is dropped while the send happens: the
+/// value is never lost, and the receiver waiting behind it is woken for it
+/// (directly, or by the dropped receive passing its wake on) and gets it.
+/// Fails if a dropped receive that was handed a value does not pass it on.
+#[test]
+fn rendezvous_hand_over_racing_a_dropped_receive_passes_the_value_on() {
+    model(|| {
+        let (tx, rx) = channel(0);
+        let _keep = tx.clone();
+        let rx2 = rx.clone();
+        let (_, first_waker) = flag();
+        let (second_flag, second_waker) = flag();
+        let mut first = Box::pin(rx.recv());
+        let mut second = pin!(rx2.recv());
+        assert!(first
+            .as_mut()
+            .poll(&mut Context::from_waker(&first_waker))
+            .is_pending());
+        assert!(second
+            .as_mut()
+            .poll(&mut Context::from_waker(&second_waker))
+            .is_pending());
+        let sender = thread::spawn(move || tx.try_send(1));
+        drop(first);
+        assert_eq!(sender.join().unwrap(), Ok(()), "a receiver was waiting");
+        assert!(woken(&second_flag), "the handed value's wake was lost");
+        let poll = second
+            .as_mut()
+            .poll(&mut Context::from_waker(&second_waker));
+        assert_eq!(poll, Poll::Ready(Some(1)));
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    });
+}
+
+/// Two values from one sender, handed to two waiting receives while the
+/// first of them is dropped: the values are received in the order sent
+/// (the dropped receive's value first), each exactly once.
+#[test]
+fn rendezvous_values_passed_on_keep_their_order() {
+    model(|| {
+        let (tx, rx) = channel(0);
+        let _keep = tx.clone();
+        let rx2 = rx.clone();
+        let (_, first_waker) = flag();
+        let (second_flag, second_waker) = flag();
+        let mut first = Box::pin(rx.recv());
+        let mut second = pin!(rx2.recv());
+        assert!(first
+            .as_mut()
+            .poll(&mut Context::from_waker(&first_waker))
+            .is_pending());
+        assert!(second
+            .as_mut()
+            .poll(&mut Context::from_waker(&second_waker))
+            .is_pending());
+        let sender = thread::spawn(move || [tx.try_send(1).is_ok(), tx.try_send(2).is_ok()]);
+        drop(first);
+        let sent = sender.join().unwrap();
+        assert!(sent[0]);
+        let mut got = Vec::new();
+        assert!(woken(&second_flag));
+        if let Poll::Ready(Some(value)) = second
+            .as_mut()
+            .poll(&mut Context::from_waker(&second_waker))
+        {
+            got.push(value);
+        }
+        while let Ok(value) = rx.try_recv() {
+            got.push(value);
+        }
+        let want: Vec<i32> = [1, 2]
+            .into_iter()
+            .zip(sent)
+            .filter_map(|(value, ok)| ok.then_some(value))
+            .collect();
+        assert_eq!(got, want);
+    });
+}
+
+/// A close racing with a send to a waiting receiver: either the value was
+/// handed over before the close (the send returns `Ok` and the receiver
+/// gets it, then the end) or the send fails with its value; the receiver
+/// is woken either way. Never lost, never both.
+#[test]
+fn rendezvous_hand_over_racing_close_loses_nothing() {
+    model(|| {
+        let (tx, rx) = channel(0);
+        let closer = rx.clone();
+        let (woke, waker) = flag();
+        let mut recv = pin!(rx.recv());
+        assert!(recv
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
+        let sender = thread::spawn(move || {
+            let (sent, _) = poll_once_leaking(tx.send(1));
+            sent
+        });
+        let closing = thread::spawn(move || {
+            closer.close();
+            closer
+        });
+        let sent = sender.join().unwrap();
+        let _closer = closing.join().unwrap();
+        assert!(
+            woken(&woke),
+            "the receiver sleeps through a hand-over or the close"
+        );
+        let got = recv.as_mut().poll(&mut Context::from_waker(&waker));
+        match sent {
+            Some(Ok(())) => assert_eq!(got, Poll::Ready(Some(1))),
+            Some(Err(SendError(value))) => {
+                assert_eq!(value, 1);
+                assert_eq!(got, Poll::Ready(None));
+            }
+            None => panic!("a send to a waiting receiver, or to a closed channel, waits"),
+        }
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    });
+}
+
+/// A blocked send while a receive takes its value and a close races with
+/// both: exactly one of the two outcomes, the receive's `Ok(1)` (the send
+/// then completes `Ok`) or the value back in the send's error; the blocked
+/// send is woken either way. Fails if the close does not wake blocked sends.
+#[test]
+fn rendezvous_blocked_send_racing_a_receive_and_close() {
+    model(|| {
+        let (tx, rx) = channel(0);
+        let closer = tx.clone();
+        let (woke, waker) = flag();
+        let mut send = pin!(tx.send(Counted(Arc::new(AtomicUsize::new(0)))));
+        assert!(send
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
+        let receiver = thread::spawn(move || (rx.try_recv().is_ok(), rx));
+        let closing = thread::spawn(move || closer.close());
+        let (taken, _rx) = receiver.join().unwrap();
+        closing.join().unwrap();
+        assert!(woken(&woke), "the blocked send was not woken");
+        match send.as_mut().poll(&mut Context::from_waker(&waker)) {
+            Poll::Ready(Ok(())) => assert!(taken, "sent, yet nobody received it"),
+            Poll::Ready(Err(SendError(_))) => assert!(!taken, "received and handed back"),
+            Poll::Pending => panic!("still waiting after the close"),
+        }
+    });
+}
+
+/// A permit on a rendezvous channel, racing with a receiver that arrives
+/// and one that leaves: a reserve is granted only with a receiver waiting,
+/// and its value reaches a receiver that is woken for it.
+#[test]
+fn rendezvous_permit_commits_a_waiting_receiver() {
+    model(|| {
+        let (tx, rx) = channel(0);
+        let _keep = tx.clone();
+        let rx2 = rx.clone();
+        let (first_flag, first_waker) = flag();
+        let mut first = pin!(rx.recv());
+        assert!(first
+            .as_mut()
+            .poll(&mut Context::from_waker(&first_waker))
+            .is_pending());
+        let sender = thread::spawn(move || match tx.try_reserve() {
+            Ok(permit) => {
+                permit.send(5);
+                true
+            }
+            Err(_) => false,
+        });
+        let (second, second_flag) = poll_once_leaking(rx2.recv());
+        let sent = sender.join().unwrap();
+        assert!(sent, "a receiver was waiting");
+        let mut got = Vec::new();
+        if let Some(value) = second {
+            got.push(value);
+        } else if woken(&second_flag) {
+            panic!("the leaked second receive must not be woken here");
+        }
+        if woken(&first_flag) {
+            if let Poll::Ready(value) = first.as_mut().poll(&mut Context::from_waker(&first_waker))
+            {
+                got.push(value);
+            }
+        }
+        assert_eq!(got, [Some(5)], "the permit's value is received once");
+    });
+}

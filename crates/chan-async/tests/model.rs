@@ -692,9 +692,11 @@ fn capacity_is_exact_whatever_the_number_of_senders() {
 }
 
 #[test]
-#[should_panic(expected = "capacity")]
-fn zero_capacity_panics() {
-    let _ = channel::<u8>(0);
+fn zero_capacity_is_a_rendezvous() {
+    let (tx, rx) = channel::<u8>(0);
+    assert_eq!((tx.capacity(), rx.len()), (0, 0));
+    assert_eq!(tx.try_send(1), Err(TrySendError::Full(1)));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
 }
 
 #[test]

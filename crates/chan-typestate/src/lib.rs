@@ -400,11 +400,14 @@ pub(crate) mod sealed {
 }
 
 /// Creates a channel that buffers up to `capacity` messages and returns its
-/// two [`Open`] handles.
+/// two [`Open`] handles. Capacity 0 makes a rendezvous channel, where a
+/// send completes only when a receiver takes its value (see
+/// [`chan_async::channel`]).
 ///
 /// # Panics
 ///
-/// If `capacity` is 0, as [`chan_async::channel`] does.
+/// If `capacity` is larger than `usize::MAX / 8`, as
+/// [`chan_async::channel`] does.
 ///
 /// ```
 /// use chan_typestate::{ChannelState, Open, Receiver, Sender};
@@ -412,6 +415,12 @@ pub(crate) mod sealed {
 /// let (tx, rx): (Sender<String, Open>, Receiver<String, Open>) = chan_typestate::channel(32);
 /// assert_eq!(tx.capacity(), 32);
 /// assert_eq!(rx.state(), ChannelState::Open);
+///
+/// // A rendezvous: nothing is buffered, a send waits for a receiver.
+/// let (tx, rx) = chan_typestate::channel::<u8>(0);
+/// assert_eq!(tx.capacity(), 0);
+/// assert!(tx.as_inner().try_send(1).unwrap_err().is_full());
+/// # drop(rx);
 /// ```
 pub fn channel<T>(capacity: usize) -> (Sender<T, Open>, Receiver<T, Open>) {
     let (tx, rx) = chan_async::channel(capacity);

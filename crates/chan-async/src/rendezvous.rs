@@ -1,0 +1,905 @@
+//! Rendezvous channels (`channel(0)`): a value passes straight from a
+//! sender to a receiver that takes it.
+//!
+//! There is no buffer, so the ring's lock-free fast path has nothing to
+//! offer: every operation meets the other side, and meeting is decided
+//! under one lock, the [`Exchange`]'s. It holds:
+//!
+//! - `handed`: values given to receivers and not yet taken. A send that
+//!   finds a receiver waiting puts its value here, completes, and wakes
+//!   that receiver; every receive takes from here first. A receiver that
+//!   was handed a value and is dropped (or never polled again) therefore
+//!   holds nothing up: the value is for the next receive, whoever it is,
+//!   and a receiver that finds its value taken waits again in its place.
+//! - the senders' line: blocked sends, each holding its value in its entry
+//!   so a receive can take it (completing that send), and waiting
+//!   reserves, FIFO together;
+//! - the receivers' lines: free receivers, which a send may hand a value
+//!   to, and receivers committed to a permit, which wait for its value;
+//! - the number of permits outstanding and the close.
+//!
+//! The invariant that makes the lines FIFO: whenever the lock is free, no
+//! free receiver waits while a sender waits (either would have met the
+//! other when it arrived, or when a released permit freed a receiver). So
+//! a send that finds a free receiver has nobody ahead of it, and a receive
+//! that finds a blocked send takes the oldest.
+//!
+//! Each entry belongs to its waiter (see `slab`); the other side only moves
+//! it between lines and records what happened in it (sent, granted,
+//! closed). Wakers are woken, and values and wakers dropped, once the lock
+//! is released ([`After`]).
+//!
+//! # How the buffered paths find the exchange
+//!
+//! A rendezvous channel is a [`Chan`] like any other, with an exchange in
+//! `Chan::exchange` and a ring of one slot that is closed when the channel
+//! is made. Every push, pop or reservation on that ring fails as on a
+//! closed channel, and that outcome, rare on a buffered channel, is the
+//! only place where the buffered code asks whether the channel is a
+//! rendezvous:
+//!
+//! - `try_send`, `try_recv` and `try_reserve` do it in a cold branch;
+//! - a future starts as a buffered one (`place::Line::Queue`); when its
+//!   first attempt finds the ring closed, it moves into the exchange
+//!   (`Line::Exchange`), out of line, and stays there;
+//! - the handles that hold a place in line themselves (a receiver's
+//!   stream, a sink, an owned reserve) decide when they are made
+//!   (`place::Key`);
+//! - a permit's `send` and release, the close, and the queries about the
+//!   state test `Chan::exchange` first: they cannot learn it from the ring.
+//!
+//! So a buffered future, `try_send` and `try_recv` read nothing they did
+//! not read before, and the futures keep their size (see `place`).
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::panic::AssertUnwindSafe;
+use std::task::{Context, Poll, Waker};
+
+use crate::chan::Chan;
+use crate::error::{SendError, TryRecvError, TrySendError};
+use crate::state::ChannelState;
+use crate::sync::Mutex;
+use crate::waiters::WakerPanic;
+
+pub(crate) use place::{Key, Line};
+use slab::{Slab, NIL};
+
+mod place;
+mod slab;
+
+/// The receivers' line a send may hand a value to.
+const FREE: usize = 0;
+/// Receivers committed to a permit: a permit's value goes to the oldest.
+const COMMITTED: usize = 1;
+/// The senders' one line.
+const LINE: usize = 0;
+
+/// How many blocked sends one `recv_many` completes at most: their wakers
+/// are kept on the stack until the lock is released.
+const BATCH: usize = 8;
+
+/// The state of a rendezvous channel, behind one lock.
+pub(crate) struct Exchange<T> {
+    inner: Mutex<Inner<T>>,
+}
+
+struct Inner<T> {
+    closed: bool,
+    /// The last receiver is gone: values that would be handed are dropped.
+    receivers_gone: bool,
+    /// Values handed to receivers and not yet taken, oldest first.
+    handed: VecDeque<T>,
+    /// Blocked sends and waiting reserves in [`LINE`]; entries that were
+    /// served or closed stay, out of line, until their owner reads them.
+    senders: Slab<SenderEntry<T>, 1>,
+    /// Waiting receivers in [`FREE`] or [`COMMITTED`]; a receiver handed a
+    /// value is out of line until its owner polls it.
+    receivers: Slab<ReceiverEntry, 2>,
+    /// Permits granted and not yet used or released (also those granted to
+    /// a reserve that has not returned yet).
+    permits: usize,
+}
+
+struct SenderEntry<T> {
+    waker: Option<Waker>,
+    reserve: bool,
+    state: Sending<T>,
+}
+
+/// What happened to a sender's entry.
+enum Sending<T> {
+    /// In line; a send's value, or `None` for a reserve.
+    Waiting(Option<T>),
+    /// A receive took the value; for a reserve, a permit was granted.
+    Done,
+    /// The channel closed first; a send's value comes back.
+    Closed(Option<T>),
+}
+
+struct ReceiverEntry {
+    waker: Option<Waker>,
+    /// Polled as a stream: may never come back for a wake, so a wake for it
+    /// also goes to the free receiver behind it.
+    stream: bool,
+}
+
+/// What a cancelled send left behind.
+pub(crate) enum Withdrawn<T> {
+    /// It never waited, or a receiver took its value (it was sent).
+    Nothing,
+    /// Its value, unsent.
+    Value(T),
+}
+
+/// Wakers to wake, and values and wakers to drop, once the lock is
+/// released; and whether `Drained` futures must re-check.
+struct After<T> {
+    wake: Wakers,
+    discard: Wakers,
+    values: VecDeque<T>,
+    value: Option<T>,
+    drained: bool,
+}
+
+/// A few wakers on the stack; more (a close) spill to the heap.
+#[derive(Default)]
+struct Wakers {
+    few: [Option<Waker>; 4],
+    more: Vec<Waker>,
+}
+
+impl Wakers {
+    fn push(&mut self, waker: Option<Waker>) {
+        let Some(waker) = waker else { return };
+        match self.few.iter_mut().find(|slot| slot.is_none()) {
+            Some(slot) => *slot = Some(waker),
+            None => self.more.push(waker),
+        }
+    }
+
+    /// Wakes them all, even if some panic; returns the first panic.
+    fn wake(self) -> Result<(), WakerPanic> {
+        let mut first = Ok(());
+        for waker in self.few.into_iter().flatten().chain(self.more) {
+            let woken = std::panic::catch_unwind(AssertUnwindSafe(|| waker.wake()));
+            if let (Err(panic), Ok(())) = (woken, &first) {
+                first = Err(panic);
+            }
+        }
+        first
+    }
+}
+
+impl<T> After<T> {
+    fn new() -> Self {
+        Self {
+            wake: Wakers::default(),
+            discard: Wakers::default(),
+            values: VecDeque::new(),
+            value: None,
+            drained: false,
+        }
+    }
+
+    /// Runs, with the lock released: drops, wakes, wakes `Drained`
+    /// futures. Everything happens even if a waker or a value's `Drop`
+    /// panics; the first panic then goes on (not while one unwinds).
+    fn finish(self, chan: &Chan<T>) {
+        /// Wakes, and re-raises, when dropped: also while a value's drop
+        /// panics.
+        struct Rest<'a, T> {
+            wake: Option<Wakers>,
+            drained: bool,
+            chan: &'a Chan<T>,
+        }
+        impl<T> Drop for Rest<'_, T> {
+            fn drop(&mut self) {
+                let mut result = self.wake.take().map_or(Ok(()), Wakers::wake);
+                if self.drained {
+                    let notified = self.chan.send_waiters.notify_all(&self.chan.send_flag());
+                    result = result.and(notified);
+                }
+                if let Err(panic) = result {
+                    if !std::thread::panicking() {
+                        std::panic::resume_unwind(panic);
+                    }
+                }
+            }
+        }
+        let Self {
+            wake,
+            discard,
+            values,
+            value,
+            drained,
+        } = self;
+        let _rest = Rest {
+            wake: Some(wake),
+            drained,
+            chan,
+        };
+        drop(discard);
+        drop(value);
+        drop(values);
+    }
+}
+
+impl<T> Inner<T> {
+    /// A receive's take: a handed value first, then (while open) the value
+    /// of the first blocked send, which completes.
+    fn take(&mut self, after: &mut After<T>) -> Option<T> {
+        self.take_from(true, after)
+    }
+
+    /// [`take`](Inner::take), looking in the senders' line only if
+    /// `senders` is true.
+    fn take_from(&mut self, senders: bool, after: &mut After<T>) -> Option<T> {
+        if let Some(value) = self.handed.pop_front() {
+            return Some(value);
+        }
+        if self.closed || !senders {
+            return None;
+        }
+        let mut index = self.senders.front(LINE);
+        while index != NIL {
+            let next = self.senders.next(index);
+            let entry = self.senders.get_mut(index);
+            if let Sending::Waiting(value @ Some(_)) = &mut entry.state {
+                let value = value.take();
+                entry.state = Sending::Done;
+                after.wake.push(entry.waker.take());
+                self.senders.unlink(index);
+                return value;
+            }
+            index = next;
+        }
+        None
+    }
+
+    /// Wakes receiver `index` for a handed value, taking it out of line;
+    /// a stream shares the wake with the free receiver behind it.
+    fn wake_receiver(&mut self, mut index: usize, after: &mut After<T>) {
+        while index != NIL {
+            self.receivers.unlink(index);
+            let entry = self.receivers.get_mut(index);
+            after.wake.push(entry.waker.take());
+            if !entry.stream {
+                return;
+            }
+            index = self.receivers.front(FREE);
+        }
+    }
+
+    /// A handed value is left that no woken receiver is on its way to
+    /// take: wakes the oldest free receiver, or else a committed one (which
+    /// then gives up its commitment: nobody free is left to take it).
+    fn pass_on(&mut self, after: &mut After<T>) {
+        let mut index = self.receivers.front(FREE);
+        if index == NIL {
+            index = self.receivers.front(COMMITTED);
+        }
+        self.wake_receiver(index, after);
+    }
+
+    /// A send meets the oldest free receiver, if any.
+    fn offer(&mut self, value: T, after: &mut After<T>) -> Result<(), TrySendError<T>> {
+        if self.closed {
+            return Err(TrySendError::Closed(value));
+        }
+        let index = self.receivers.front(FREE);
+        if index == NIL {
+            return Err(TrySendError::Full(value));
+        }
+        self.handed.push_back(value);
+        self.wake_receiver(index, after);
+        Ok(())
+    }
+
+    /// A reserve commits the oldest free receiver, if any.
+    fn commit(&mut self) -> Result<(), TrySendError<()>> {
+        if self.closed {
+            return Err(TrySendError::Closed(()));
+        }
+        let index = self.receivers.front(FREE);
+        if index == NIL {
+            return Err(TrySendError::Full(()));
+        }
+        self.receivers.relink(index, COMMITTED);
+        self.permits += 1;
+        Ok(())
+    }
+
+    /// While a free receiver and a sender both wait, they meet: the send's
+    /// value is handed over, or the reserve gets its permit.
+    fn meet(&mut self, after: &mut After<T>) {
+        while !self.closed {
+            let receiver = self.receivers.front(FREE);
+            let sender = self.senders.front(LINE);
+            if receiver == NIL || sender == NIL {
+                return;
+            }
+            self.senders.unlink(sender);
+            let entry = self.senders.get_mut(sender);
+            after.wake.push(entry.waker.take());
+            let Sending::Waiting(value) = std::mem::replace(&mut entry.state, Sending::Done) else {
+                unreachable!("only waiting senders are in line");
+            };
+            match value {
+                Some(value) => {
+                    self.handed.push_back(value);
+                    self.wake_receiver(receiver, after);
+                }
+                None => {
+                    self.receivers.relink(receiver, COMMITTED);
+                    self.permits += 1;
+                }
+            }
+        }
+    }
+
+    /// A permit ends unused: its committed receiver is free again and may
+    /// meet a waiting sender.
+    fn release(&mut self, after: &mut After<T>) {
+        self.permits -= 1;
+        let index = self.receivers.front(COMMITTED);
+        if index != NIL {
+            self.receivers.relink(index, FREE);
+        }
+        self.meet(after);
+        self.after_permit(after);
+    }
+
+    /// After a permit ended (used or not): on a closed channel the last one
+    /// lets waiting receivers see the end, and `Drained` re-check.
+    fn after_permit(&mut self, after: &mut After<T>) {
+        if self.closed {
+            after.drained = true;
+            if self.permits == 0 {
+                self.wake_every_receiver(after);
+            }
+        }
+    }
+
+    /// Wakes every waiting receiver, leaving it in line (it re-checks).
+    fn wake_every_receiver(&mut self, after: &mut After<T>) {
+        for list in [FREE, COMMITTED] {
+            let mut index = self.receivers.front(list);
+            while index != NIL {
+                after.wake.push(self.receivers.get_mut(index).waker.take());
+                index = self.receivers.next(index);
+            }
+        }
+    }
+
+    /// Receiver `index` leaves: with a value, at the end, or `cancelled`.
+    /// A committed receiver's commitment passes to the oldest free one; a
+    /// cancelled receiver that was handed a value passes the wake on.
+    fn leave_receiver(&mut self, index: usize, cancelled: bool, after: &mut After<T>) {
+        let list = self.receivers.list_of(index);
+        let entry = self.receivers.remove(index);
+        after.discard.push(entry.waker);
+        match list {
+            Some(FREE) => {}
+            Some(_) => {
+                let free = self.receivers.front(FREE);
+                if free != NIL {
+                    self.receivers.relink(free, COMMITTED);
+                }
+            }
+            None if cancelled && !self.handed.is_empty() => self.pass_on(after),
+            None => {}
+        }
+    }
+
+    /// A new or returning free receiver `index` (just put in line): grants
+    /// the oldest waiting reserve, if any (no send waits: its value would
+    /// have been taken).
+    fn receiver_arrived(&mut self, index: usize, after: &mut After<T>) {
+        if self.closed {
+            return;
+        }
+        let sender = self.senders.front(LINE);
+        if sender == NIL {
+            return;
+        }
+        self.senders.unlink(sender);
+        let entry = self.senders.get_mut(sender);
+        debug_assert!(matches!(entry.state, Sending::Waiting(None)));
+        entry.state = Sending::Done;
+        after.wake.push(entry.waker.take());
+        self.receivers.relink(index, COMMITTED);
+        self.permits += 1;
+    }
+}
+
+impl<T> Exchange<T> {
+    pub(crate) fn new() -> Self {
+        Self {
+            inner: Mutex::new(Inner {
+                closed: false,
+                receivers_gone: false,
+                handed: VecDeque::new(),
+                senders: Slab::new(),
+                receivers: Slab::new(),
+                permits: 0,
+            }),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Exchange<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Exchange").finish_non_exhaustive()
+    }
+}
+
+/// An exchange with its channel, whose `Drained` futures it wakes.
+#[derive(Debug)]
+pub(crate) struct Rv<'a, T> {
+    ex: &'a Exchange<T>,
+    chan: &'a Chan<T>,
+}
+
+impl<T> Clone for Rv<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Rv<'_, T> {}
+
+impl<'a, T> Rv<'a, T> {
+    pub(crate) fn new(ex: &'a Exchange<T>, chan: &'a Chan<T>) -> Self {
+        Self { ex, chan }
+    }
+
+    /// Runs `f` under the lock, then what it left to do without it.
+    fn locked<R>(self, f: impl FnOnce(&mut Inner<T>, &mut After<T>) -> R) -> R {
+        let mut after = After::new();
+        let result = {
+            let mut inner = self.ex.inner.lock();
+            f(&mut inner, &mut after)
+        };
+        after.finish(self.chan);
+        result
+    }
+
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn try_send(self, value: T) -> Result<(), TrySendError<T>> {
+        self.locked(|inner, after| inner.offer(value, after))
+    }
+
+    /// A send: hands `value` to a waiting receiver, or waits in line with
+    /// it (the value then lives in the entry, where a receive can take it).
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn poll_send(
+        self,
+        key: &mut Option<usize>,
+        value: &mut Option<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), SendError<T>>> {
+        let Some(index) = *key else {
+            let message = value.take().expect("a send not yet waiting has its value");
+            let message = match self.try_send(message) {
+                Ok(()) => return Poll::Ready(Ok(())),
+                Err(TrySendError::Closed(message)) => return Poll::Ready(Err(SendError(message))),
+                Err(TrySendError::Full(message)) => message,
+            };
+            let waker = cx.waker().clone();
+            return self.locked(|inner, after| match inner.offer(message, after) {
+                Ok(()) => {
+                    after.discard.push(Some(waker));
+                    Poll::Ready(Ok(()))
+                }
+                Err(TrySendError::Closed(message)) => {
+                    after.discard.push(Some(waker));
+                    Poll::Ready(Err(SendError(message)))
+                }
+                Err(TrySendError::Full(message)) => {
+                    let index = inner.senders.insert(SenderEntry {
+                        waker: Some(waker),
+                        reserve: false,
+                        state: Sending::Waiting(Some(message)),
+                    });
+                    inner.senders.link(index, LINE);
+                    *key = Some(index);
+                    Poll::Pending
+                }
+            });
+        };
+        self.poll_sender(key, index, cx)
+            .map(|done| done.map_err(|value| SendError(value.expect("a send's value"))))
+    }
+
+    /// A waiting sender's entry: still in line (refreshes its waker), or
+    /// served (`Ok`), or closed (`Err` with a send's value). Frees it once
+    /// it is read.
+    fn poll_sender(
+        self,
+        key: &mut Option<usize>,
+        index: usize,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Option<T>>> {
+        let waker = cx.waker().clone();
+        self.locked(|inner, after| {
+            let entry = inner.senders.get_mut(index);
+            if let Sending::Waiting(_) = entry.state {
+                refresh(&mut entry.waker, waker, after);
+                return Poll::Pending;
+            }
+            after.discard.push(Some(waker));
+            *key = None;
+            let entry = inner.senders.remove(index);
+            after.discard.push(entry.waker);
+            match entry.state {
+                Sending::Done => Poll::Ready(Ok(())),
+                Sending::Closed(value) => Poll::Ready(Err(value)),
+                Sending::Waiting(_) => unreachable!(),
+            }
+        })
+    }
+
+    /// A send or reserve gives up: its value, if no receive took it, or
+    /// nothing. A reserve that was granted gives its permit back.
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn withdraw(self, key: &mut Option<usize>) -> Withdrawn<T> {
+        let Some(index) = key.take() else {
+            return Withdrawn::Nothing;
+        };
+        self.locked(|inner, after| {
+            let entry = inner.senders.remove(index);
+            after.discard.push(entry.waker);
+            match entry.state {
+                Sending::Waiting(Some(value)) | Sending::Closed(Some(value)) => {
+                    Withdrawn::Value(value)
+                }
+                Sending::Done if entry.reserve => {
+                    inner.release(after);
+                    Withdrawn::Nothing
+                }
+                _ => Withdrawn::Nothing,
+            }
+        })
+    }
+
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn try_recv(self) -> Result<T, TryRecvError> {
+        self.locked(|inner, after| {
+            let taken = inner.take(after);
+            if inner.closed {
+                after.drained = true;
+            }
+            match taken {
+                Some(value) => Ok(value),
+                None if inner.closed && inner.permits == 0 => Err(TryRecvError::Closed),
+                None => Err(TryRecvError::Empty),
+            }
+        })
+    }
+
+    /// A receive: a value, or `None` at the end, or waits in line.
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn poll_recv(
+        self,
+        key: &mut Option<usize>,
+        cx: &mut Context<'_>,
+        stream: bool,
+    ) -> Poll<Option<T>> {
+        self.poll_receive(key, cx, stream, |_, _, value| value)
+    }
+
+    /// `recv_many`: appends a value and what else is there now (up to
+    /// `limit`); 0 at the end.
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn poll_recv_many(
+        self,
+        key: &mut Option<usize>,
+        cx: &mut Context<'_>,
+        buf: &mut Vec<T>,
+        limit: usize,
+    ) -> Poll<usize> {
+        self.poll_receive(key, cx, false, |inner, after, value| {
+            let before = buf.len();
+            buf.push(value);
+            inner.take_more(buf, limit, after);
+            buf.len() - before
+        })
+        .map(|moved| moved.unwrap_or(0))
+    }
+
+    /// A receive: takes a value (then runs `then` on it, still under the
+    /// lock), or sees the end, or waits in line.
+    fn poll_receive<R>(
+        self,
+        key: &mut Option<usize>,
+        cx: &mut Context<'_>,
+        stream: bool,
+        then: impl FnOnce(&mut Inner<T>, &mut After<T>, T) -> R,
+    ) -> Poll<Option<R>> {
+        let mut then = Some(then);
+        if key.is_none() {
+            // Not waiting yet: try without cloning the waker first.
+            let first =
+                self.locked(|inner, after| inner.receive(key, None, stream, after, &mut then));
+            if let Some(done) = first {
+                return Poll::Ready(done);
+            }
+        }
+        // The waker is cloned outside the lock (foreign code).
+        let waker = Some(cx.waker().clone());
+        self.locked(|inner, after| inner.receive(key, waker, stream, after, &mut then))
+            .map_or(Poll::Pending, Poll::Ready)
+    }
+
+    /// A receiver gives up waiting; a value it was handed goes to the next.
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn cancel_recv(self, key: &mut Option<usize>) {
+        if let Some(index) = key.take() {
+            self.locked(|inner, after| inner.leave_receiver(index, true, after));
+        }
+    }
+
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn try_reserve(self) -> Result<(), TrySendError<()>> {
+        self.locked(|inner, _| inner.commit())
+    }
+
+    /// A reserve: a permit once a free receiver waits (committed to it), or
+    /// waits in line with the sends.
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn poll_reserve(
+        self,
+        key: &mut Option<usize>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), SendError<()>>> {
+        let Some(index) = *key else {
+            match self.try_reserve() {
+                Ok(()) => return Poll::Ready(Ok(())),
+                Err(TrySendError::Closed(())) => return Poll::Ready(Err(SendError(()))),
+                Err(TrySendError::Full(())) => {}
+            }
+            let waker = cx.waker().clone();
+            return self.locked(|inner, after| match inner.commit() {
+                Ok(()) => {
+                    after.discard.push(Some(waker));
+                    Poll::Ready(Ok(()))
+                }
+                Err(TrySendError::Closed(())) => {
+                    after.discard.push(Some(waker));
+                    Poll::Ready(Err(SendError(())))
+                }
+                Err(TrySendError::Full(())) => {
+                    let index = inner.senders.insert(SenderEntry {
+                        waker: Some(waker),
+                        reserve: true,
+                        state: Sending::Waiting(None),
+                    });
+                    inner.senders.link(index, LINE);
+                    *key = Some(index);
+                    Poll::Pending
+                }
+            });
+        };
+        self.poll_sender(key, index, cx)
+            .map(|done| done.map_err(|_| SendError(())))
+    }
+
+    /// A permit's send: the value goes to the committed receiver (or, if it
+    /// went away, to the next receive); dropped if no receiver is left.
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn send_reserved(self, value: T) {
+        self.locked(|inner, after| {
+            inner.permits -= 1;
+            if inner.receivers_gone {
+                after.value = Some(value);
+            } else {
+                inner.handed.push_back(value);
+                let index = inner.receivers.front(COMMITTED);
+                if index != NIL {
+                    inner.wake_receiver(index, after);
+                } else {
+                    inner.pass_on(after);
+                }
+            }
+            inner.after_permit(after);
+        });
+    }
+
+    /// A permit given back unused.
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn release_reserved(self) {
+        self.locked(|inner, after| inner.release(after));
+    }
+
+    /// Closes; `true` if this call did. Blocked sends get their values
+    /// back, a reserve granted but not yet returned gets `Err` (its permit
+    /// ends), every receiver re-checks.
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn close(self) -> bool {
+        self.locked(|inner, after| {
+            if inner.closed {
+                return false;
+            }
+            inner.closed = true;
+            for index in 0..inner.senders.end() {
+                let Some(entry) = inner.senders.try_get_mut(index) else {
+                    continue;
+                };
+                let granted = match &mut entry.state {
+                    Sending::Waiting(value) => {
+                        entry.state = Sending::Closed(value.take());
+                        after.wake.push(entry.waker.take());
+                        false
+                    }
+                    // Granted, not yet returned: it returns `Err`.
+                    Sending::Done if entry.reserve => {
+                        entry.state = Sending::Closed(None);
+                        true
+                    }
+                    _ => continue,
+                };
+                inner.senders.unlink(index);
+                if granted {
+                    inner.permits -= 1;
+                    let committed = inner.receivers.front(COMMITTED);
+                    if committed != NIL {
+                        inner.receivers.relink(committed, FREE);
+                    }
+                }
+            }
+            inner.wake_every_receiver(after);
+            after.drained = true;
+            true
+        })
+    }
+
+    /// The last receiver is gone: handed values are dropped, and from now
+    /// on permits' values too.
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn drop_handed(self) {
+        self.locked(|inner, after| {
+            inner.receivers_gone = true;
+            after.values = std::mem::take(&mut inner.handed);
+            after.drained = true;
+        });
+    }
+
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn is_closed(self) -> bool {
+        self.ex.inner.lock().closed
+    }
+
+    /// Open; or closed with a handed value or a permit left (and a
+    /// receiver to take it); or closed for good.
+    // Out of line and cold: the buffered fast path branches around it.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn state(self, receivers: usize) -> ChannelState {
+        let inner = self.ex.inner.lock();
+        if !inner.closed {
+            ChannelState::Open
+        } else if receivers == 0 || inner.handed.is_empty() && inner.permits == 0 {
+            ChannelState::Closed
+        } else {
+            ChannelState::Closing
+        }
+    }
+}
+
+impl<T> Inner<T> {
+    /// One receive under the lock: `Some` when finished. `waker` is `None`
+    /// for an attempt that may not wait yet (the waker is not cloned).
+    fn receive<R>(
+        &mut self,
+        key: &mut Option<usize>,
+        waker: Option<Waker>,
+        stream: bool,
+        after: &mut After<T>,
+        then: &mut Option<impl FnOnce(&mut Inner<T>, &mut After<T>, T) -> R>,
+    ) -> Option<Option<R>> {
+        // A receiver committed to a permit waits for that value (or any
+        // handed one), not for a blocked send: polled again before the
+        // permit sends, it leaves blocked sends to receives that are free.
+        let committed = key.is_some_and(|index| self.receivers.list_of(index) == Some(COMMITTED));
+        if let Some(value) = self.take_from(!committed, after) {
+            after.discard.push(waker);
+            if let Some(index) = key.take() {
+                self.leave_receiver(index, false, after);
+            }
+            if self.closed {
+                after.drained = true;
+            }
+            let then = then.take().expect("a receive finishes once");
+            return Some(Some(then(self, after, value)));
+        }
+        if self.closed && self.permits == 0 {
+            after.discard.push(waker);
+            if let Some(index) = key.take() {
+                self.leave_receiver(index, false, after);
+            }
+            return Some(None);
+        }
+        let waker = waker?;
+        match *key {
+            Some(index) if self.receivers.list_of(index).is_some() => {
+                refresh(&mut self.receivers.get_mut(index).waker, waker, after);
+            }
+            Some(index) => {
+                // Handed a value that another receive took first: back in
+                // line, in its place.
+                self.receivers.get_mut(index).waker = Some(waker);
+                self.receivers.link(index, FREE);
+                self.receiver_arrived(index, after);
+            }
+            None => {
+                let index = self.receivers.insert(ReceiverEntry {
+                    waker: Some(waker),
+                    stream,
+                });
+                self.receivers.link(index, FREE);
+                *key = Some(index);
+                self.receiver_arrived(index, after);
+            }
+        }
+        None
+    }
+
+    /// For `recv_many`: after its first value, takes what else is there
+    /// now (handed values, then blocked sends' values), up to `limit` in
+    /// all and at most [`BATCH`] sends completed.
+    fn take_more(&mut self, buf: &mut Vec<T>, limit: usize, after: &mut After<T>) {
+        let mut moved = 1;
+        let mut sends = 0;
+        while moved < limit {
+            if self.handed.is_empty() && (self.closed || sends == BATCH) {
+                return;
+            }
+            if self.handed.is_empty() {
+                sends += 1;
+            }
+            match self.take(after) {
+                Some(value) => buf.push(value),
+                None => return,
+            }
+            moved += 1;
+        }
+    }
+}
+
+/// Keeps `waker` as the one to wake unless the current one wakes the same
+/// task; the one not kept is dropped after the lock.
+fn refresh<T>(current: &mut Option<Waker>, waker: Waker, after: &mut After<T>) {
+    match current {
+        Some(current) if current.will_wake(&waker) => after.discard.push(Some(waker)),
+        _ => after.discard.push(current.replace(waker)),
+    }
+}
