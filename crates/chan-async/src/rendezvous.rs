@@ -485,11 +485,8 @@ impl<'a, T> Rv<'a, T> {
     ) -> Poll<Result<(), SendError<T>>> {
         let Some(index) = *key else {
             let message = value.take().expect("a send not yet waiting has its value");
-            let message = match self.try_send(message) {
-                Ok(()) => return Poll::Ready(Ok(())),
-                Err(TrySendError::Closed(message)) => return Poll::Ready(Err(SendError(message))),
-                Err(TrySendError::Full(message)) => message,
-            };
+            // Cloned outside the lock (foreign code), so that one lock
+            // either hands the value over or queues it.
             let waker = cx.waker().clone();
             return self.locked(|inner, after| match inner.offer(message, after) {
                 Ok(()) => {
@@ -525,7 +522,25 @@ impl<'a, T> Rv<'a, T> {
         index: usize,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), Option<T>>> {
-        let waker = cx.waker().clone();
+        // Most polls find the entry served, or still in line with a waker
+        // that wakes the same task: neither needs a clone.
+        let current = cx.waker();
+        let first = self.locked(|inner, after| {
+            let entry = inner.senders.get_mut(index);
+            match entry.state {
+                Sending::Waiting(_)
+                    if entry.waker.as_ref().is_some_and(|w| w.will_wake(current)) =>
+                {
+                    Some(Poll::Pending)
+                }
+                Sending::Waiting(_) => None,
+                _ => Some(Poll::Ready(inner.leave_sender(key, index, after))),
+            }
+        });
+        if let Some(polled) = first {
+            return polled;
+        }
+        let waker = current.clone();
         self.locked(|inner, after| {
             let entry = inner.senders.get_mut(index);
             if let Sending::Waiting(_) = entry.state {
@@ -533,14 +548,7 @@ impl<'a, T> Rv<'a, T> {
                 return Poll::Pending;
             }
             after.discard.push(Some(waker));
-            *key = None;
-            let entry = inner.senders.remove(index);
-            after.discard.push(entry.waker);
-            match entry.state {
-                Sending::Done => Poll::Ready(Ok(())),
-                Sending::Closed(value) => Poll::Ready(Err(value)),
-                Sending::Waiting(_) => unreachable!(),
-            }
+            Poll::Ready(inner.leave_sender(key, index, after))
         })
     }
 
@@ -630,16 +638,9 @@ impl<'a, T> Rv<'a, T> {
         then: impl FnOnce(&mut Inner<T>, &mut After<T>, T) -> R,
     ) -> Poll<Option<R>> {
         let mut then = Some(then);
-        if key.is_none() {
-            // Not waiting yet: try without cloning the waker first.
-            let first =
-                self.locked(|inner, after| inner.receive(key, None, stream, after, &mut then));
-            if let Some(done) = first {
-                return Poll::Ready(done);
-            }
-        }
-        // The waker is cloned outside the lock (foreign code).
-        let waker = Some(cx.waker().clone());
+        // Cloned outside the lock (foreign code), so that one lock either
+        // takes a value or queues.
+        let waker = cx.waker().clone();
         self.locked(|inner, after| inner.receive(key, waker, stream, after, &mut then))
             .map_or(Poll::Pending, Poll::Ready)
     }
@@ -672,11 +673,7 @@ impl<'a, T> Rv<'a, T> {
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<()>>> {
         let Some(index) = *key else {
-            match self.try_reserve() {
-                Ok(()) => return Poll::Ready(Ok(())),
-                Err(TrySendError::Closed(())) => return Poll::Ready(Err(SendError(()))),
-                Err(TrySendError::Full(())) => {}
-            }
+            // As for a send: one lock grants the permit or queues.
             let waker = cx.waker().clone();
             return self.locked(|inner, after| match inner.commit() {
                 Ok(()) => {
@@ -816,12 +813,13 @@ impl<'a, T> Rv<'a, T> {
 }
 
 impl<T> Inner<T> {
-    /// One receive under the lock: `Some` when finished. `waker` is `None`
-    /// for an attempt that may not wait yet (the waker is not cloned).
+    /// One receive under the lock: `Some` when finished; otherwise it waits
+    /// in line, to be woken through `waker` (dropped after the lock if it
+    /// is not kept).
     fn receive<R>(
         &mut self,
         key: &mut Option<usize>,
-        waker: Option<Waker>,
+        waker: Waker,
         stream: bool,
         after: &mut After<T>,
         then: &mut Option<impl FnOnce(&mut Inner<T>, &mut After<T>, T) -> R>,
@@ -831,7 +829,7 @@ impl<T> Inner<T> {
         // permit sends, it leaves blocked sends to receives that are free.
         let committed = key.is_some_and(|index| self.receivers.list_of(index) == Some(COMMITTED));
         if let Some(value) = self.take_from(!committed, after) {
-            after.discard.push(waker);
+            after.discard.push(Some(waker));
             if let Some(index) = key.take() {
                 self.leave_receiver(index, false, after);
             }
@@ -842,13 +840,12 @@ impl<T> Inner<T> {
             return Some(Some(then(self, after, value)));
         }
         if self.closed && self.permits == 0 {
-            after.discard.push(waker);
+            after.discard.push(Some(waker));
             if let Some(index) = key.take() {
                 self.leave_receiver(index, false, after);
             }
             return Some(None);
         }
-        let waker = waker?;
         match *key {
             Some(index) if self.receivers.list_of(index).is_some() => {
                 refresh(&mut self.receivers.get_mut(index).waker, waker, after);
@@ -871,6 +868,25 @@ impl<T> Inner<T> {
             }
         }
         None
+    }
+
+    /// A served or closed sender's entry is read and freed: `Ok` if its
+    /// value was taken (or its permit granted), `Err` with a send's value
+    /// if the channel closed first.
+    fn leave_sender(
+        &mut self,
+        key: &mut Option<usize>,
+        index: usize,
+        after: &mut After<T>,
+    ) -> Result<(), Option<T>> {
+        *key = None;
+        let entry = self.senders.remove(index);
+        after.discard.push(entry.waker);
+        match entry.state {
+            Sending::Done => Ok(()),
+            Sending::Closed(value) => Err(value),
+            Sending::Waiting(_) => unreachable!("a waiting sender leaves by `withdraw`"),
+        }
     }
 
     /// For `recv_many`: after its first value, takes what else is there
