@@ -187,7 +187,8 @@ impl<T> Chan<T> {
     /// A push, with what to do when the ring is closed. [`Chan::try_send`]
     /// is its own copy of the push (with the rendezvous in a cold branch),
     /// not a wrapper around [`Chan::push`]: a wrapper matching the result
-    /// again cost about 0.7 ns a `try_send` + `try_recv` pair.
+    /// again cost about half a nanosecond on a `try_send` + `try_recv`
+    /// pair (16.7 against 16.2 ns, single-threaded).
     #[inline(always)]
     fn push_or(
         &self,
