@@ -33,6 +33,7 @@
 use ringbuf_core::{PopError, PushError, RingBuffer};
 
 use crate::error::{TryRecvError, TrySendError};
+use crate::handed::Handed;
 use crate::rendezvous::{Exchange, Rv};
 use crate::state::ChannelState;
 use crate::sync::{AtomicBool, AtomicUsize, Ordering};
@@ -48,6 +49,9 @@ use crate::waiters::{Flag, NoFlag, WaitQueue};
 #[derive(Debug)]
 pub(crate) struct Chan<T> {
     ring: RingBuffer<T>,
+    /// The front message, moved out of a full ring for a waiting receiver
+    /// (`handed.rs`).
+    handed: Handed<T>,
     senders: AtomicUsize,
     receivers: AtomicUsize,
     /// Receivers waiting for a message.
@@ -72,16 +76,16 @@ pub(crate) struct Chan<T> {
 
 /// The receivers' queue flag: the ring's "consumers waiting" bit.
 #[derive(Debug)]
-pub(crate) struct RecvFlag<'a, T>(&'a RingBuffer<T>);
+pub(crate) struct RecvFlag<'a, T>(&'a Chan<T>);
 
 impl<T> Flag for RecvFlag<'_, T> {
     fn set(&self, waiting: bool) {
-        self.0.set_consumers_waiting(waiting);
+        self.0.ring.set_consumers_waiting(waiting);
     }
 
     fn available(&self) -> usize {
-        if self.0.consumers_waiting() {
-            self.0.len()
+        if self.0.ring.consumers_waiting() {
+            self.0.ring.len() + usize::from(self.0.handed.holds())
         } else {
             0
         }
@@ -137,6 +141,7 @@ impl<T> Chan<T> {
         }
         Self {
             ring,
+            handed: Handed::new(),
             senders: AtomicUsize::new(1),
             receivers: AtomicUsize::new(1),
             recv_waiters: WaitQueue::new(),
@@ -164,7 +169,7 @@ impl<T> Chan<T> {
 
     /// The receivers' queue's flag.
     pub(crate) fn recv_flag(&self) -> RecvFlag<'_, T> {
-        RecvFlag(&self.ring)
+        RecvFlag(self)
     }
 
     /// The senders' queue's flag.
@@ -198,12 +203,31 @@ impl<T> Chan<T> {
         match self.ring.push_reporting_waiters(value) {
             Ok(receivers_waiting) => {
                 if receivers_waiting {
-                    self.recv_waiters.notify(1, &self.recv_flag());
+                    self.wake_receiver();
                 }
                 Ok(())
             }
             Err(PushError::Full(value)) => Err(TrySendError::Full(value)),
             Err(PushError::Closed(value)) => closed(value),
+        }
+    }
+
+    /// Wakes the oldest waiting receiver for a message just pushed. If the
+    /// push filled the ring, hands that receiver the front message
+    /// (`handed.rs`), so the next send finds a free slot instead of
+    /// waiting for the receiver to run.
+    #[inline(never)]
+    fn wake_receiver(&self) {
+        if !self.ring.is_full() {
+            self.recv_waiters.notify(1, &self.recv_flag());
+            return;
+        }
+        let handed = self
+            .recv_waiters
+            .notify_one_with(&self.recv_flag(), || self.handed.hand_front(&self.ring));
+        if let Some(Some(true)) = handed {
+            // The moved message freed a slot that a sender waits for.
+            self.send_waiters.notify(1, &self.send_flag());
         }
     }
 
@@ -260,7 +284,7 @@ impl<T> Chan<T> {
         } else if self.ring.is_closed() && self.ring.reserved() == 0 {
             self.wake_receivers_at_the_end();
         } else if receivers_waiting {
-            self.recv_waiters.notify(1, &self.recv_flag());
+            self.wake_receiver();
         }
         if self.ring.max_reservations() < self.ring.capacity() {
             // A narrow count (huge capacities, 32-bit targets) can refuse a
@@ -321,8 +345,32 @@ impl<T> Chan<T> {
                 }
                 Ok(value)
             }
-            Err(PopError::Empty) => Err(TryRecvError::Empty),
+            Err(PopError::Empty) => self.take_handed().ok_or(TryRecvError::Empty),
             Err(PopError::Closed) => closed(),
+        }
+    }
+
+    /// The message handed out of the ring for a waiting receiver, if one
+    /// is: every receive that finds the ring empty (or paused behind that
+    /// message) looks here.
+    #[inline(always)]
+    fn take_handed(&self) -> Option<T> {
+        if !self.handed.holds() {
+            return None;
+        }
+        let taken = self.handed.take(&self.ring);
+        if taken.is_some() && self.ring.is_closed() {
+            // The channel may be drained now: `Drained` futures re-check.
+            self.wake_drained();
+        }
+        taken
+    }
+
+    /// Wakes the `Drained` futures (queued with the senders) to re-check.
+    #[cold]
+    fn wake_drained(&self) {
+        if let Err(panic) = self.send_waiters.notify_all(&self.send_flag()) {
+            std::panic::resume_unwind(panic);
         }
     }
 
@@ -338,7 +386,8 @@ impl<T> Chan<T> {
     }
 
     /// Moves up to `limit` messages into `buf`, and at most one buffer's
-    /// worth (`capacity`); wakes one sender per freed slot with a single
+    /// worth (`capacity`, plus a message handed out of the ring for a
+    /// waiting receiver); wakes one sender per freed slot with a single
     /// lock. `Err` only when nothing was moved.
     ///
     /// The capacity bound keeps one call finite: the senders it would wake
@@ -350,8 +399,10 @@ impl<T> Chan<T> {
         buf: &mut Vec<T>,
         limit: usize,
     ) -> Result<usize, TryRecvError> {
-        let limit = limit.min(self.ring.capacity());
+        let limit = limit.min(self.ring.capacity() + 1);
         let mut moved = 0;
+        // Slots freed: a handed message frees none.
+        let mut popped = 0;
         let mut senders_waiting = false;
         let mut end = Ok(());
         while moved < limit {
@@ -359,12 +410,20 @@ impl<T> Chan<T> {
                 Ok((value, waiting)) => {
                     buf.push(value);
                     moved += 1;
+                    popped += 1;
                     senders_waiting |= waiting;
                 }
-                Err(PopError::Empty) => {
-                    end = Err(TryRecvError::Empty);
-                    break;
-                }
+                Err(PopError::Empty) => match self.take_handed() {
+                    // The ring's consumers go on behind it.
+                    Some(value) => {
+                        buf.push(value);
+                        moved += 1;
+                    }
+                    None => {
+                        end = Err(TryRecvError::Empty);
+                        break;
+                    }
+                },
                 Err(PopError::Closed) => {
                     end = Err(TryRecvError::Closed);
                     break;
@@ -372,7 +431,7 @@ impl<T> Chan<T> {
             }
         }
         if senders_waiting {
-            self.send_waiters.notify(moved, &self.send_flag());
+            self.send_waiters.notify(popped, &self.send_flag());
         }
         if moved > 0 {
             return Ok(moved);
@@ -434,8 +493,11 @@ impl<T> Chan<T> {
         // other way round, a permit's message could come in between the
         // two reads ("empty", then "no permit"): `Closed` with a message
         // on its way to a receiver.
+        // The pause after the emptiness: a message moved out of the ring
+        // for a receiver (`handed.rs`) left it paused in the same step, and
+        // it stays paused until the message is taken.
         let no_permit = self.ring.reserved() == 0 || self.receivers.load(Ordering::Relaxed) == 0;
-        if no_permit && self.ring.is_empty() {
+        if no_permit && self.ring.is_empty() && !self.ring.consumers_paused() {
             ChannelState::Closed
         } else {
             ChannelState::Closing
@@ -534,6 +596,7 @@ impl<T> Chan<T> {
         }
         // Drops the rest if dropping one message panics.
         let rest = OnDrop(self, Chan::drop_buffered);
+        drop(self.handed.take(&self.ring));
         while let Ok(value) = self.ring.try_pop() {
             drop(value);
         }

@@ -294,6 +294,7 @@ mod chan;
 mod deadline;
 mod error;
 mod futures;
+mod handed;
 mod iter;
 mod permit;
 mod queries;

@@ -550,6 +550,31 @@ impl WaitQueue {
         }
     }
 
+    /// Wakes the oldest [`Kind::One`] waiter, as [`notify`](Self::notify)
+    /// with a count of 1, and runs `with` under the lock once that waiter
+    /// is off the queue: `Some` of its result if a waiter was taken. For a
+    /// queue without [`Kind::All`] waiters (the receivers').
+    ///
+    /// # Panics
+    ///
+    /// If the waker panics, after `with` ran: as [`notify`](Self::notify).
+    pub(crate) fn notify_one_with<R>(
+        &self,
+        flag: &impl Flag,
+        with: impl FnOnce() -> R,
+    ) -> Option<R> {
+        let (first, done) = {
+            let mut list = self.list.lock();
+            debug_assert_eq!(list.waiting(Kind::All), 0);
+            let first = self.take_first(&mut list);
+            let done = first[0].is_some().then(with);
+            list.settle_flag(flag, first[0].is_some());
+            (first, done)
+        };
+        self.wake_taken(first);
+        done
+    }
+
     /// Wakes every waiter. Always takes the lock, so a waiter that registers
     /// after this returns sees whatever the caller did before calling.
     ///

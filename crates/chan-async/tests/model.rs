@@ -86,8 +86,15 @@ struct Model {
     closed: bool,
     senders: usize,
     receivers: usize,
-    /// Permits outstanding: `queue.len() + permits <= capacity`.
+    /// Permits outstanding: `buffered() + permits <= capacity`.
     permits: usize,
+    /// The front of `queue` was handed out of the buffer to a waiting
+    /// receiver (a stream left pending): not buffered, the next receive
+    /// takes it. When a send hands one over is up to the channel's waiter
+    /// queue, so the harness observes it (`observe_hand_over`); that it
+    /// is the front, taken first, and gone with the last receiver is
+    /// checked here.
+    handed: bool,
 }
 
 impl Model {
@@ -99,7 +106,19 @@ impl Model {
             senders: 1,
             receivers: 1,
             permits: 0,
+            handed: false,
         }
+    }
+
+    /// The messages in the buffer: those queued, but the one handed over.
+    fn buffered(&self) -> usize {
+        self.queue.len() - usize::from(self.handed)
+    }
+
+    /// Takes the `n` oldest messages (`n > 0`): the handed one first.
+    fn take(&mut self, n: usize) -> Vec<u64> {
+        self.handed = false;
+        self.queue.drain(..n).collect()
     }
 
     /// Closed (nothing will ever be received) once closed, empty and no
@@ -115,7 +134,7 @@ impl Model {
     }
 
     fn is_full(&self) -> bool {
-        self.queue.len() + self.permits == self.capacity
+        self.buffered() + self.permits == self.capacity
     }
 
     /// Empty and nothing more will come: closed, no permit left.
@@ -168,7 +187,10 @@ impl Model {
     /// and drained.
     fn recv(&mut self) -> Result<Option<u64>, ()> {
         match self.queue.pop_front() {
-            Some(id) => Ok(Some(id)),
+            Some(id) => {
+                self.handed = false;
+                Ok(Some(id))
+            }
             None if self.is_final() => Err(()),
             None => Ok(None),
         }
@@ -191,6 +213,7 @@ impl Model {
         if self.receivers == 0 {
             self.closed = true;
             self.queue.clear();
+            self.handed = false;
         }
     }
 }
@@ -327,9 +350,24 @@ impl Harness {
         if send {
             self.model.send_permitted(msg.id);
             permit.send(msg);
+            self.observe_hand_over();
         } else {
             self.model.drop_permit();
             drop(permit);
+        }
+    }
+
+    /// After a send the model accepted: if it filled the buffer, the
+    /// channel may have handed the front message to a waiting receiver,
+    /// leaving one slot free. Learn whether it did from `len()`.
+    fn observe_hand_over(&mut self) {
+        let Some(receiver) = self.receivers.first() else {
+            return;
+        };
+        let m = &mut self.model;
+        if !m.handed && m.buffered() + m.permits == m.capacity && receiver.len() + 1 == m.buffered()
+        {
+            m.handed = true;
         }
     }
 
@@ -339,7 +377,10 @@ impl Harness {
         let id = msg.id;
         let got = self.senders[s].try_send(msg);
         match (self.model.send(id), got) {
-            (Ok(true), Ok(())) => true,
+            (Ok(true), Ok(())) => {
+                self.observe_hand_over();
+                true
+            }
             (Ok(false), Err(TrySendError::Full(back)))
             | (Err(()), Err(TrySendError::Closed(back))) => {
                 assert_eq!(back.id, id, "the refused message comes back");
@@ -383,7 +424,8 @@ impl Harness {
                     let id = msg.id;
                     let got = poll_once(self.senders[s].send(msg), &waker);
                     match (self.model.send(id), got) {
-                        (Ok(true), Poll::Ready(Ok(()))) | (Ok(false), Poll::Pending) => {}
+                        (Ok(true), Poll::Ready(Ok(()))) => self.observe_hand_over(),
+                        (Ok(false), Poll::Pending) => {}
                         (Err(()), Poll::Ready(Err(SendError(back)))) => assert_eq!(back.id, id),
                         (expected, got) => {
                             panic!("poll send: model says {expected:?}, channel said {got:?}")
@@ -417,7 +459,7 @@ impl Harness {
                         (Poll::Ready(0), vec![])
                     } else if !self.model.queue.is_empty() {
                         let n = (*limit).min(self.model.queue.len());
-                        (Poll::Ready(n), self.model.queue.drain(..n).collect())
+                        (Poll::Ready(n), self.model.take(n))
                     } else if self.model.is_final() {
                         (Poll::Ready(0), vec![])
                     } else {
@@ -550,6 +592,7 @@ impl Harness {
                     self.model.send_permitted(msg.id);
                     let tx = self.permits.swap_remove(p).send(msg);
                     self.senders.push(tx);
+                    self.observe_hand_over();
                 }
             }
             Op::PermitRelease(p) => {
@@ -574,8 +617,8 @@ impl Harness {
     fn check(&self) {
         let m = &self.model;
         let expected = (
-            m.queue.len(),
-            m.queue.is_empty(),
+            m.buffered(),
+            m.buffered() == 0,
             m.is_full(),
             m.capacity,
             m.state(),

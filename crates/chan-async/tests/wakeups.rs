@@ -219,7 +219,9 @@ struct ReceiversWindow {
 ///    wakes S2, before R1 gives its entry back. S2's wake runs:
 /// 3. R2 registers behind R1, re-checks, finds nothing and waits;
 /// 4. M_b is pushed: the push sees the flag and wakes the oldest entry,
-///    R1's, although R1 has its message already.
+///    R1's, although R1 has its message already; M_b filled the buffer,
+///    so the push hands it out of the buffer to that woken entry
+///    (`handed.rs`), where any receive takes it first.
 /// 5. R1 finishes with M_a.
 fn receivers_window(
     poll_first: impl FnOnce(&mut Receiver<u32>, &Waker) -> Poll<Vec<u32>>,
@@ -276,7 +278,7 @@ impl ReceiversWindow {
             self.second.is_pending(),
             "R2 registered behind R1 and found nothing"
         );
-        assert_eq!(self.rx.len(), 1, "M_b is buffered");
+        assert_eq!(self.rx.len(), 0, "M_b was handed out of the full buffer");
     }
 
     /// The property: R2 was woken for M_b, and gets it.
@@ -339,60 +341,82 @@ fn a_wake_spent_on_a_stream_that_took_another_message_reaches_the_next_receiver(
 // A woken sender that had already filled another slot
 // ---------------------------------------------------------------------------
 
-/// The mirror image, S1 a `Send` on a full channel of capacity 1:
+/// Fills a channel of `capacity` with the messages `100..=100 + capacity` while
+/// `capacity + 2` receivers wait, and returns their hooks: each message
+/// wakes one receiver, and the push that fills the buffer also hands the
+/// front message out of it to the receiver it wakes (`handed.rs`), so the
+/// buffer ends full with one message handed, and one receiver still waits
+/// (keeping the receivers' flag up).
+fn receivers_waiting_on_a_full_channel(
+    tx: &Sender<u32>,
+    rx: &'static Receiver<u32>,
+    capacity: u32,
+) -> Vec<Arc<Hooked>> {
+    let receivers: Vec<_> = (0..capacity + 2).map(|_| Hooked::new()).collect();
+    for hooks in &receivers {
+        // Leaked: a waiting receive that stays queued until it is woken.
+        let recv = Box::leak(Box::new(Box::pin(rx.recv())));
+        assert!(poll(recv.as_mut(), &hooks.waker()).is_pending());
+    }
+    for message in 100..=100 + capacity {
+        tx.try_send(message).unwrap();
+    }
+    let woken: Vec<_> = receivers.iter().map(|r| r.wakes()).collect();
+    let mut expected = vec![1; capacity as usize + 1];
+    expected.push(0);
+    assert_eq!(woken, expected, "each message woke one receiver");
+    assert!(rx.is_full(), "the buffer is full, and one message handed");
+    receivers
+}
+
+/// The mirror image, S1 a `Send` on a full channel of capacity 2:
 ///
-/// 1. Two receivers wait on the empty channel; M0 wakes the first and fills
-///    the channel, the second keeps the receivers' flag up.
+/// 1. The channel is full, a message handed out of it, and one receiver
+///    waits ([`receivers_waiting_on_a_full_channel`]).
 /// 2. S1 finds the channel full and registers; its waker's clone, before
-///    the senders' flag goes up, receives M0 (the flag is down: nobody is
-///    woken).
-/// 3. S1's re-check fills the freed slot with M1; the push sees the
-///    receivers' flag and wakes the second receiver before S1 gives its
+///    the senders' flag goes up, receives all three messages (the flag is
+///    down: nobody is woken).
+/// 3. S1's re-check sends M1 into the empty buffer; the push sees the
+///    receivers' flag and wakes the last receiver before S1 gives its
 ///    entry back. That wake runs:
-/// 4. S2 registers behind S1, re-checks, finds the channel full and waits;
+/// 4. M7 fills the buffer; S2 registers behind S1, re-checks, finds the
+///    channel full and waits;
 /// 5. M1 is received: the pop sees the flag and wakes the oldest entry,
 ///    S1's, although S1 has sent already.
 /// 6. S1 finishes; S2 must be woken while the slot is free.
 #[test]
 fn a_wake_spent_on_a_send_that_filled_another_slot_reaches_the_next_sender() {
-    let (tx, rx) = channel::<u32>(1);
+    let (tx, rx) = channel::<u32>(2);
     let rx: &'static Receiver<u32> = leak(rx);
     let other_tx = leak(tx.clone());
-
-    let receivers = [Hooked::new(), Hooked::new()];
-    let mut first_recv = pin!(rx.recv());
-    let mut second_recv = pin!(rx.recv());
-    assert!(poll(first_recv.as_mut(), &receivers[0].waker()).is_pending());
-    assert!(poll(second_recv.as_mut(), &receivers[1].waker()).is_pending());
-    tx.try_send(0).unwrap();
-    assert_eq!(receivers[0].wakes(), 1, "M0 woke the first receiver");
+    let receivers = receivers_waiting_on_a_full_channel(&tx, rx, 2);
 
     let second = Parked::new();
     let second_hooks = Hooked::new();
     {
         let second = Arc::clone(&second);
         let second_waker = second_hooks.waker();
-        receivers[1].on_wake(move || {
+        receivers[3].on_wake(move || {
+            other_tx.try_send(7).expect("M1 left a slot free");
             second.start(other_tx.send(2), &second_waker);
             assert_eq!(rx.try_recv(), Ok(1), "M1 is received");
         });
     }
     let first_hooks = Hooked::new();
-    first_hooks.on_clone(move || assert_eq!(rx.try_recv(), Ok(0), "M0 is received"));
+    first_hooks.on_clone(move || {
+        let taken: Vec<_> = (0..3).map(|_| rx.try_recv()).collect();
+        assert_eq!(taken, [Ok(100), Ok(101), Ok(102)], "all three are received");
+    });
     let first = poll(pin!(tx.send(1)), &first_hooks.waker());
 
     assert!(first_hooks.was_cloned(), "S1 registered");
     assert_eq!(first, Poll::Ready(Ok(())), "S1 sent M1 in its re-check");
-    assert_eq!(
-        receivers[1].wakes(),
-        1,
-        "S1's push woke the second receiver"
-    );
+    assert_eq!(receivers[3].wakes(), 1, "S1's push woke the last receiver");
     assert!(
         second.is_pending(),
         "S2 registered behind S1 and found the channel full"
     );
-    assert!(rx.is_empty(), "M1 was received: the slot is free");
+    assert_eq!(rx.len(), 1, "M1 was received: a slot is free");
 
     assert_eq!(
         second_hooks.wakes(),
@@ -401,38 +425,29 @@ fn a_wake_spent_on_a_send_that_filled_another_slot_reaches_the_next_sender() {
          which had sent already)"
     );
     assert_eq!(second.poll(&second_hooks.waker()), Poll::Ready(Ok(())));
-    assert_eq!(rx.try_recv(), Ok(2));
+    assert_eq!((rx.try_recv(), rx.try_recv()), (Ok(7), Ok(2)));
 }
 
 /// The senders' window with the slots freed by a `RecvMany` taking two
 /// messages at once, whose batch notification (two wakes under one lock)
-/// spends one of them on S1; on a channel of capacity 2:
+/// spends one of them on S1; on a channel of capacity 3:
 ///
-/// 1. Three receivers wait on the empty channel; M0 and M0' wake two and
-///    fill the channel, the third keeps the receivers' flag up.
+/// 1. The channel is full, a message handed out of it, and one receiver
+///    waits ([`receivers_waiting_on_a_full_channel`]).
 /// 2. S1 finds the channel full and registers; its waker's clone receives
-///    M0, before the senders' flag goes up.
-/// 3. S1's re-check sends M1 into the freed slot; the push wakes the third
-///    receiver before S1 gives its entry back. That wake runs:
-/// 4. S2 and S3 register behind S1 and wait (the channel is full);
-/// 5. a `RecvMany` takes M0' and M1, and wakes two senders: S1 and S2.
+///    all four messages, before the senders' flag goes up.
+/// 3. S1's re-check sends M1 into the empty buffer; the push wakes the
+///    last receiver before S1 gives its entry back. That wake runs:
+/// 4. M40 and M50 fill the buffer; S2 and S3 register behind S1 and wait;
+/// 5. a `RecvMany` takes M1 and M40, and wakes two senders: S1 and S2.
 /// 6. S1 finishes. Two slots are free and only S2 was woken for them: S3
 ///    must be woken too.
 #[test]
 fn a_batch_wake_spent_on_a_send_that_filled_another_slot_reaches_the_next_sender() {
-    let (tx, rx) = channel::<u32>(2);
+    let (tx, rx) = channel::<u32>(3);
     let rx: &'static Receiver<u32> = leak(rx);
     let other_tx = leak(tx.clone());
-
-    let receivers = [Hooked::new(), Hooked::new(), Hooked::new()];
-    let mut recvs = [rx.recv(), rx.recv(), rx.recv()].map(Box::pin);
-    for (recv, hooks) in recvs.iter_mut().zip(&receivers) {
-        assert!(poll(recv.as_mut(), &hooks.waker()).is_pending());
-    }
-    tx.try_send(0).unwrap();
-    tx.try_send(10).unwrap();
-    let woken: Vec<_> = receivers.iter().map(|r| r.wakes()).collect();
-    assert_eq!(woken, [1, 1, 0], "M0 and M0' woke two receivers");
+    let receivers = receivers_waiting_on_a_full_channel(&tx, rx, 3);
 
     let later = [Parked::new(), Parked::new()];
     let later_hooks = [Hooked::new(), Hooked::new()];
@@ -441,29 +456,35 @@ fn a_batch_wake_spent_on_a_send_that_filled_another_slot_reaches_the_next_sender
         let later = later.clone();
         let later_wakers = later_hooks.clone().map(|hooks| hooks.waker());
         let batch = Arc::clone(&batch);
-        receivers[2].on_wake(move || {
+        receivers[4].on_wake(move || {
+            other_tx.try_send(40).expect("M1 left two slots free");
+            other_tx.try_send(50).expect("M1 left a slot free");
             later[0].start(other_tx.send(2), &later_wakers[0]);
             later[1].start(other_tx.send(3), &later_wakers[1]);
             let mut buf = Vec::new();
             let noop = Hooked::new().waker();
             let moved = poll(pin!(rx.recv_many(&mut buf, 2)), &noop);
-            assert_eq!(moved, Poll::Ready(2), "the batch takes both messages");
+            assert_eq!(moved, Poll::Ready(2), "the batch takes two messages");
             *batch.lock().unwrap() = buf;
         });
     }
     let first_hooks = Hooked::new();
-    first_hooks.on_clone(move || assert_eq!(rx.try_recv(), Ok(0), "M0 is received"));
+    first_hooks.on_clone(move || {
+        let taken: Vec<_> = (0..4).map(|_| rx.try_recv()).collect();
+        let expected = [Ok(100), Ok(101), Ok(102), Ok(103)];
+        assert_eq!(taken, expected, "the four messages are received");
+    });
     let first = poll(pin!(tx.send(1)), &first_hooks.waker());
 
     assert!(first_hooks.was_cloned(), "S1 registered");
     assert_eq!(first, Poll::Ready(Ok(())), "S1 sent M1 in its re-check");
-    assert_eq!(receivers[2].wakes(), 1, "S1's push woke the third receiver");
+    assert_eq!(receivers[4].wakes(), 1, "S1's push woke the last receiver");
     assert!(
         later[0].is_pending() && later[1].is_pending(),
         "S2 and S3 registered behind S1 and found the channel full"
     );
-    assert_eq!(*batch.lock().unwrap(), [10, 1], "the batch took M0' and M1");
-    assert!(rx.is_empty(), "both slots are free");
+    assert_eq!(*batch.lock().unwrap(), [1, 40], "the batch took M1 and M40");
+    assert_eq!(rx.len(), 1, "two slots are free");
     assert_eq!(later_hooks[0].wakes(), 1, "the batch woke S2");
 
     assert_eq!(
@@ -475,7 +496,8 @@ fn a_batch_wake_spent_on_a_send_that_filled_another_slot_reaches_the_next_sender
     for (parked, hooks) in later.iter().zip(&later_hooks) {
         assert_eq!(parked.poll(&hooks.waker()), Poll::Ready(Ok(())));
     }
-    assert_eq!((rx.try_recv(), rx.try_recv()), (Ok(2), Ok(3)));
+    let rest: Vec<_> = (0..3).map(|_| rx.try_recv()).collect();
+    assert_eq!(rest, [Ok(50), Ok(2), Ok(3)]);
 }
 
 // ---------------------------------------------------------------------------

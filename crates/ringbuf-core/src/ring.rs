@@ -1,6 +1,7 @@
 //! The ring buffer: Vyukov's bounded MPMC queue with a close mark.
 
 mod batch;
+mod pause;
 mod reserve;
 
 pub use reserve::ReleasedReservation;
@@ -140,10 +141,11 @@ use crate::sync::{spin_hint, spin_wait, AtomicUsize, Ordering, UnsafeCell};
 /// order. If one of those drops panics, the rest are still dropped while the
 /// panic unwinds (a second panic aborts, as for `Vec`).
 pub struct RingBuffer<T> {
-    /// Position of the next pop, `lap | wait | index`, where `wait` is
-    /// `wait_bit` while producers are waiting (see
-    /// [`set_producers_waiting`](Self::set_producers_waiting)). Never carries
-    /// the close mark.
+    /// Position of the next pop, `lap | wait | pause | index`, where `wait`
+    /// is `wait_bit` while producers are waiting (see
+    /// [`set_producers_waiting`](Self::set_producers_waiting)) and `pause`
+    /// is `mark_bit` while consumers are paused (see `pause.rs`). Never
+    /// carries the close mark, whose bit it reuses.
     head: CachePadded<AtomicUsize>,
     /// Position of the next push, `lap | reserved | wait | mark | index`,
     /// where `mark` is `mark_bit` once the buffer is closed, `wait` is
@@ -390,7 +392,7 @@ impl<T> RingBuffer<T> {
         let previous_value = stamp.wrapping_add(self.one_lap) == position.wrapping_add(1);
         let previous_push = stamp.wrapping_add(self.one_lap) == position;
         if previous_value || previous_push {
-            let head = self.head.load(Ordering::Relaxed) & !self.wait_bit;
+            let head = self.head.load(Ordering::Relaxed) & !(self.wait_bit | self.mark_bit);
             if head.wrapping_add(self.one_lap) == position {
                 return None;
             }
@@ -440,6 +442,19 @@ impl<T> RingBuffer<T> {
     /// ```
     #[inline]
     pub fn pop_reporting_waiters(&self) -> Result<(T, bool), PopError> {
+        self.pop_setting(0)
+    }
+
+    /// A pop that also sets `bits` in `head` with its claim: 0, or the
+    /// pause (`pause.rs`).
+    ///
+    /// While consumers are paused, `position` keeps the pause bit, which no
+    /// stamp carries in that place (a stamp is a position without flags,
+    /// plus at most 1, and the pause bit sits above every index bit), so
+    /// the stamp test fails and `pop_blocked` reports the pause: the fast
+    /// path pays nothing for it.
+    #[inline(always)]
+    fn pop_setting(&self, bits: usize) -> Result<(T, bool), PopError> {
         let mut step = 0;
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
@@ -448,7 +463,7 @@ impl<T> RingBuffer<T> {
             let slot = self.slot(position);
             let stamp = slot.stamp.load(Ordering::Acquire);
             if stamp == position.wrapping_add(1) {
-                let next = self.next_position(position) | waiting;
+                let next = self.next_position(position) | waiting | bits;
                 match self.head.compare_exchange_weak(
                     head,
                     next,
@@ -494,6 +509,11 @@ impl<T> RingBuffer<T> {
     #[cold]
     #[inline(never)]
     fn pop_blocked(&self, stamp: usize, position: usize, mut step: u32) -> Result<u32, PopError> {
+        if position & self.mark_bit != 0 {
+            // Consumers are paused (`pause.rs`): nothing to take, whatever
+            // is stored.
+            return Err(PopError::Empty);
+        }
         let unpublished = stamp == position;
         let previous_pop = stamp.wrapping_add(self.one_lap) == position.wrapping_add(1);
         if unpublished || previous_pop {
@@ -670,7 +690,7 @@ impl<T> RingBuffer<T> {
                 continue;
             }
             let tail = self.position_of(tail);
-            let head = head & !self.wait_bit;
+            let head = head & !(self.wait_bit | self.mark_bit);
             let head_index = head & self.index_mask;
             let tail_index = tail & self.index_mask;
             return if head_index < tail_index {
@@ -758,6 +778,8 @@ impl<T> Drop for RingBuffer<T> {
                 }
             }
         }
+        // Values held back by a pause are dropped too.
+        self.resume_consumers();
         let rest = DropRest(self);
         while let Ok(value) = rest.0.try_pop() {
             drop(value);
