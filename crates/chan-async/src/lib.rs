@@ -56,6 +56,15 @@
 //!   async-channel's behaves like this one.) Keeping the slot would make
 //!   every send, also one that never waits, look at the waiter queue
 //!   first: that cost on the lock-free fast path is why it is not done.
+//! - A message may skip the buffer. When a send fills the buffer while a
+//!   receiver waits, it hands the oldest message to that receiver out of
+//!   the buffer, so the next send finds a free slot instead of waiting for
+//!   the receiver to run (at capacity 1 that halves the wake-ups per
+//!   message). The handed message stays first in line: whichever receive
+//!   comes next takes it, before anything in the buffer. It is not counted
+//!   by `len()` (one at most is out at a time), so while it waits for its
+//!   receiver the channel holds up to `capacity() + 1` messages, and
+//!   `is_empty()` may be true while a receive would succeed.
 //! - Cancel safety: dropping a [`Recv`] never loses a message, and a wake it
 //!   received passes to the next waiter; dropping a [`Send`] drops its
 //!   message, never half-sends it.

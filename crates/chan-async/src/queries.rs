@@ -33,7 +33,9 @@ macro_rules! impl_queries {
             }
 
             /// The number of buffered messages. Exact when no send or
-            /// receive runs concurrently.
+            /// receive runs concurrently. A message handed out of a full
+            /// buffer to a waiting receiver is not counted (crate docs,
+            /// "Guarantees").
             ///
             /// ```
             /// let (tx, rx) = chan_async::channel(4);
@@ -44,7 +46,8 @@ macro_rules! impl_queries {
                 self.chan.len()
             }
 
-            /// `true` when no message is buffered.
+            /// `true` when no message is buffered (a message handed to a
+            /// waiting receiver is not; see [`len`](Self::len)).
             ///
             /// ```
             /// let (tx, rx) = chan_async::channel::<u8>(4);

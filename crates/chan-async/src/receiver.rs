@@ -115,7 +115,8 @@ impl<T> Receiver<T> {
     /// messages to `buf` and resolves to how many it appended: a batch for
     /// one wake-up. Resolves to 0 if `limit` is 0, or once the channel is
     /// closed and drained. Senders waiting for room are woken, one per
-    /// freed slot. One call appends at most `capacity()` messages, however
+    /// freed slot. One call appends at most `capacity() + 1` messages (a
+    /// buffer's worth, and a message handed out of the buffer), however
     /// large `limit` is, so it returns even while senders keep refilling
     /// the channel.
     ///

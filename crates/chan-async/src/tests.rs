@@ -118,3 +118,62 @@ fn counts_track_clones_and_drops() {
     drop(tx);
     assert!(rx.is_closed());
 }
+
+/// Polls `future` once with a waker that does nothing.
+fn poll_once<F: std::future::Future>(future: std::pin::Pin<&mut F>) -> std::task::Poll<F::Output> {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    future.poll(&mut cx)
+}
+
+/// A send that fills the buffer while a receiver waits hands the oldest
+/// message to it out of the buffer (`handed.rs`): the slot is free for the
+/// next send, the handed message comes out first, and `len()` leaves it out.
+#[test]
+fn a_push_that_fills_the_buffer_hands_the_front_to_a_waiting_receiver() {
+    let (tx, rx) = channel(2);
+    let mut first = std::pin::pin!(rx.recv());
+    let mut waiting = std::pin::pin!(rx.recv());
+    assert!(poll_once(first.as_mut()).is_pending());
+    assert!(poll_once(waiting.as_mut()).is_pending());
+    tx.try_send(1).unwrap(); // wakes the first receiver
+    tx.try_send(2).unwrap(); // fills the buffer while the second waits
+    assert_eq!(rx.len(), 1, "1 was handed out of the full buffer");
+    assert!(!rx.is_full());
+    tx.try_send(3).unwrap();
+    assert!(matches!(tx.try_send(4), Err(TrySendError::Full(4))));
+    // Any receive takes the handed message first, then the buffer in order.
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert!(poll_once(waiting.as_mut()) == std::task::Poll::Ready(Some(2)));
+    assert_eq!(rx.try_recv(), Ok(3));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+}
+
+/// A handed message outlives the close and is received before the end;
+/// the channel is `Closing` until it is, and a dropped last receiver drops
+/// it exactly once.
+#[test]
+fn a_handed_message_is_received_before_the_end_or_dropped_with_the_channel() {
+    for receive in [true, false] {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = channel(1);
+        let mut waiting = Box::pin(rx.recv());
+        assert!(poll_once(waiting.as_mut()).is_pending());
+        tx.try_send(Counted(Arc::clone(&drops))).ok().unwrap();
+        assert_eq!(rx.len(), 0, "handed out of the full buffer");
+        drop(tx);
+        assert_eq!(rx.state(), ChannelState::Closing);
+        if receive {
+            assert!(matches!(
+                poll_once(waiting.as_mut()),
+                std::task::Poll::Ready(Some(_))
+            ));
+            assert_eq!(drops.load(Ordering::SeqCst), 1);
+            assert_eq!(rx.state(), ChannelState::Closed);
+            assert_eq!(rx.try_recv().err(), Some(TryRecvError::Closed));
+        } else {
+            drop(waiting);
+            drop(rx);
+            assert_eq!(drops.load(Ordering::SeqCst), 1);
+        }
+    }
+}

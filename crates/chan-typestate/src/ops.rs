@@ -110,8 +110,9 @@ impl<T> Receiver<T, Open> {
     }
 
     /// Waits for at least one message, then appends up to `limit` of the
-    /// buffered ones to `buf` (at most `capacity()` per call) and resolves
-    /// to how many it appended; 0 if `limit` is 0, or once the channel is
+    /// buffered ones to `buf` (at most `capacity() + 1` per call: a
+    /// buffer's worth and a message handed out of it) and resolves to how
+    /// many it appended; 0 if `limit` is 0, or once the channel is
     /// closed and drained. Cancel-safe. See
     /// [`chan_async::Receiver::recv_many`].
     ///
@@ -161,8 +162,8 @@ impl<T> Receiver<T, Closing> {
     }
 
     /// Appends up to `limit` of the messages accepted before the close to
-    /// `buf` (at most `capacity()` per call) and resolves to how many it
-    /// appended; 0 once they are all taken. See
+    /// `buf` (at most `capacity() + 1` per call: a buffer's worth and a
+    /// message handed out of it) and resolves to how many it appended; 0 once they are all taken. See
     /// [`chan_async::Receiver::recv_many`].
     ///
     /// ```

@@ -9,7 +9,10 @@
 //! For layers that park waiting threads or tasks, each side also carries a
 //! *waiting flag* that the other side's push or pop reports for free
 //! ([`RingBuffer::push_reporting_waiters`]), a fence-free way to learn that
-//! someone needs waking. [`RingBuffer::push_slice`] and
+//! someone needs waking, and a *consumer pause*
+//! ([`RingBuffer::pop_and_pause`]) that takes the front value out of line
+//! while holding every other pop back until it is delivered.
+//! [`RingBuffer::push_slice`] and
 //! [`RingBuffer::pop_into`] move a run of values with one claim (one
 //! compare-and-swap) instead of one per value, which is where an MPMC queue
 //! spends its time.
