@@ -119,10 +119,17 @@ fn counts_track_clones_and_drops() {
     assert!(rx.is_closed());
 }
 
+/// A waker that does nothing.
+struct Noop;
+
+impl std::task::Wake for Noop {
+    fn wake(self: Arc<Self>) {}
+}
+
 /// Polls `future` once with a waker that does nothing.
 fn poll_once<F: std::future::Future>(future: std::pin::Pin<&mut F>) -> std::task::Poll<F::Output> {
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    future.poll(&mut cx)
+    let waker = std::task::Waker::from(Arc::new(Noop));
+    future.poll(&mut std::task::Context::from_waker(&waker))
 }
 
 /// A send that fills the buffer while a receiver waits hands the oldest
