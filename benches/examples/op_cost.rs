@@ -11,7 +11,9 @@
 //! ```
 //!
 //! `IMPL` is one of `chan-async`, `kanal`, `crossbeam-channel`, `flume`,
-//! `ring`, `array-queue` (default `all`); `K` defaults to 1, 16 and 1000.
+//! `ring`, `array-queue`, or `chan-async-blocking` / `kanal-blocking` (the
+//! same through `send_blocking`/`recv_blocking` and kanal's `send`/`recv`,
+//! which never wait here) (default `all`); `K` defaults to 1, 16 and 1000.
 //! `MESSAGES` (env, default 10 000 000) sets the messages per run.
 //!
 //! Instructions per message, one implementation per process: the timed
@@ -83,6 +85,22 @@ imp!(
     kanal::bounded(CAPACITY),
     |q, v| assert!(q.0.try_send(v).unwrap()),
     |q| q.1.try_recv().unwrap().unwrap()
+);
+imp!(
+    ChanAsyncBlocking,
+    "chan-async-blocking",
+    (chan_async::Sender<u64>, chan_async::Receiver<u64>),
+    chan_async::channel(CAPACITY),
+    |q, v| q.0.send_blocking(v).unwrap(),
+    |q| q.1.recv_blocking().unwrap()
+);
+imp!(
+    KanalBlocking,
+    "kanal-blocking",
+    (kanal::Sender<u64>, kanal::Receiver<u64>),
+    kanal::bounded(CAPACITY),
+    |q, v| q.0.send(v).unwrap(),
+    |q| q.1.recv().unwrap()
 );
 imp!(
     Crossbeam,
@@ -164,6 +182,8 @@ fn main() {
     assert!(ks.iter().all(|&k| (1..=CAPACITY as u64).contains(&k)));
     measure::<ChanAsync>(wanted, &ks);
     measure::<Kanal>(wanted, &ks);
+    measure::<ChanAsyncBlocking>(wanted, &ks);
+    measure::<KanalBlocking>(wanted, &ks);
     measure::<Crossbeam>(wanted, &ks);
     measure::<Flume>(wanted, &ks);
     measure::<Ring>(wanted, &ks);
