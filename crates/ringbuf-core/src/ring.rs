@@ -168,6 +168,11 @@ pub struct RingBuffer<T> {
     reserved_unit: usize,
     /// The reservation count's bits in `tail`.
     reserved_mask: usize,
+    /// `mark_bit | reserved_mask`: the bits of `tail` that send a push
+    /// off the plain algorithm, tested at once.
+    closed_or_reserved: usize,
+    /// `!wait_bit`, so the fast paths clear the flag with one `and`.
+    no_wait: usize,
     /// The most reservations held at once: `capacity`, unless the count's
     /// field is narrower (capacities of 2^23 and more on 64-bit targets, of
     /// 128 and more on 32-bit ones; see `new`).
@@ -254,6 +259,8 @@ impl<T> RingBuffer<T> {
             wait_bit: mark_bit << 1,
             reserved_unit,
             reserved_mask,
+            closed_or_reserved: mark_bit | reserved_mask,
+            no_wait: !(mark_bit << 1),
             max_reserved: capacity.min((1 << reserved_bits) - 1),
             index_mask: mark_bit - 1,
             one_lap: reserved_unit << reserved_bits,
@@ -334,17 +341,20 @@ impl<T> RingBuffer<T> {
         let mut step = 0;
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
-            if tail & (self.mark_bit | self.reserved_mask) != 0 {
+            if tail & self.closed_or_reserved != 0 {
                 // Closed, or reservations held: one test for both keeps the
                 // common case to the plain algorithm.
                 return self.push_past_reservations(value, tail);
             }
             let waiting = tail & self.wait_bit;
-            let position = tail & !self.wait_bit;
-            let slot = self.slot(position);
+            let position = tail & self.no_wait;
+            // The index straight from `tail` (every flag bit is above it),
+            // computed once for the slot and the next position.
+            let index = tail & self.index_mask;
+            let slot = self.slot_at(index);
             let stamp = slot.stamp.load(Ordering::Acquire);
             if stamp == position {
-                let next = self.next_position(position) | waiting;
+                let next = self.next_word(tail, index);
                 match self.tail.compare_exchange_weak(
                     tail,
                     next,
@@ -459,11 +469,14 @@ impl<T> RingBuffer<T> {
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
             let waiting = head & self.wait_bit;
-            let position = head & !self.wait_bit;
-            let slot = self.slot(position);
+            let position = head & self.no_wait;
+            // As in `push_reporting_waiters`; a paused `head` keeps its
+            // pause bit in `position`, so the stamp test below fails.
+            let index = head & self.index_mask;
+            let slot = self.slot_at(index);
             let stamp = slot.stamp.load(Ordering::Acquire);
             if stamp == position.wrapping_add(1) {
-                let next = self.next_position(position) | waiting | bits;
+                let next = self.next_word(head, index) | bits;
                 match self.head.compare_exchange_weak(
                     head,
                     next,
@@ -737,11 +750,18 @@ impl<T> RingBuffer<T> {
     /// The slot that position `position` (with or without the mark) uses.
     #[inline(always)]
     fn slot(&self, position: usize) -> &Slot<T> {
-        let index = position & self.index_mask;
+        self.slot_at(position & self.index_mask)
+    }
+
+    /// The slot at `index`: the index bits (`& index_mask`) of a position,
+    /// or of a `head` or `tail` word (whose flag bits are all above them).
+    #[inline(always)]
+    fn slot_at(&self, index: usize) -> &Slot<T> {
         debug_assert!(index < self.capacity);
-        // SAFETY: positions are only ever built by `new` (index 0) and
-        // `next_position`, which keeps the index below `capacity`, the length
-        // of `slots`.
+        // SAFETY: callers pass the index bits of a position, and positions
+        // are only ever built by `new` (index 0), `next_position` and
+        // `next_word`, which keep the index below `capacity`, the length of
+        // `slots`.
         unsafe { self.slots.get_unchecked(index) }
     }
 
@@ -750,6 +770,21 @@ impl<T> RingBuffer<T> {
     #[inline(always)]
     fn position_of(&self, tail: usize) -> usize {
         tail & !(self.mark_bit | self.wait_bit | self.reserved_mask)
+    }
+
+    /// A `head` or `tail` word whose position is moved to the next one,
+    /// keeping its waiting flag; `index` is the word's index bits, and
+    /// the word carries no other flag (no close mark, pause or
+    /// reservation). The same as `next_position(position) | waiting`, but
+    /// the common case is just `word + 1`: below the last index, the
+    /// increment cannot carry out of the index bits into the flags.
+    #[inline(always)]
+    fn next_word(&self, word: usize, index: usize) -> usize {
+        if index + 1 < self.capacity {
+            word + 1
+        } else {
+            (word & !(self.one_lap - 1)).wrapping_add(self.one_lap) | (word & self.wait_bit)
+        }
     }
 
     /// The position after `position` (which carries no mark): the next index,
