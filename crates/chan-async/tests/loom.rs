@@ -1314,7 +1314,29 @@ fn blocking_send_is_woken_by_a_recv() {
 /// after its call finished (its re-check found the message first) stays
 /// behind as a stale notification for the next call. No interleaving may
 /// leave either thread parked.
+///
+/// Ignored since 24b1312 (the hand-over): loom 0.7.3 reports a deadlock
+/// here that no execution allowed by the memory model has. In the failing
+/// run the main thread's first `recv_blocking` takes the handed message on
+/// its re-check while the echo thread's wake is under way (a swap to
+/// NOTIFIED that reads EMPTY), so the main thread never reads its parker's
+/// state after that swap. In the second round the main thread stores EMPTY
+/// (`forget`), registers (the queue's lock), and swaps EMPTY for PARKED
+/// (its compare-and-swap reads the EMPTY it stored); the echo thread, which
+/// took that registration off the queue under the lock, swaps in NOTIFIED
+/// and reads NOTIFIED, a value of the first round, instead of PARKED, so it
+/// does not unpark. The `forget` store happens before that second
+/// swap and the compare-and-swap read it directly, so the swap can only
+/// read PARKED: loom let a read-modify-write read a store that a later
+/// store, one that happens before it, had overwritten (it orders the stores
+/// of threads that never synchronized only partially; the same class as
+/// tokio-rs/loom#254, see [`consume_wake`]). A loom model of just those
+/// operations (two swaps, two stores, a lock, a compare-and-swap) fails the
+/// same way. The hand-over only changed which interleavings reach it within
+/// two preemptions.
 #[test]
+#[ignore = "loom 0.7.3 false deadlock since 24b1312: a swap reads a value overwritten by a \
+            store that happens before it (see the doc comment)"]
 fn blocking_round_trips_lose_no_wake() {
     model(|| {
         let (ping_tx, ping_rx) = channel(1);
