@@ -697,3 +697,68 @@ fn push_slice_with_a_reservation_races_the_pop_of_its_room() {
         assert_eq!(ring.try_pop(), Err(PopError::Empty));
     });
 }
+
+// ---------------------------------------------------------------------------
+// The consumer pause (`pop_and_pause` / `resume_consumers`)
+// ---------------------------------------------------------------------------
+
+/// Capacity 2 holding `[1, 2]`: a pauser takes the front value and pauses
+/// the consumers while a consumer pops once and a producer pushes 3 into
+/// the slot that frees. The pauser "delivers" its value (logs it) while the
+/// pause holds, checks that a pop then reports `Empty` (with a value
+/// stored), and resumes. The consumer pops and logs under the same log
+/// lock, so the log is the order in which values left the buffer: no value
+/// twice, none lost, and in FIFO order, the paused value first among those
+/// behind it. Fails if the pause is not taken in the pop's own CAS, or if
+/// a pop does not honour it: the consumer then takes 2 while the paused 1
+/// is still on its way.
+#[test]
+fn pop_and_pause_races_a_pop_and_a_push() {
+    use loom::sync::Mutex;
+    model(|| {
+        let ring = Arc::new(RingBuffer::new(2));
+        ring.push(1u32).unwrap();
+        ring.push(2u32).unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let pauser = {
+            let (ring, log) = (Arc::clone(&ring), Arc::clone(&log));
+            thread::spawn(move || {
+                let (value, _) = ring.pop_and_pause().expect("nobody else pauses");
+                assert!(ring.consumers_paused());
+                let mut log = log.lock().unwrap();
+                log.push(value);
+                assert_eq!(
+                    ring.try_pop(),
+                    Err(PopError::Empty),
+                    "a pop got past the pause"
+                );
+                drop(log);
+                ring.resume_consumers();
+            })
+        };
+        let consumer = {
+            let (ring, log) = (Arc::clone(&ring), Arc::clone(&log));
+            thread::spawn(move || {
+                let mut log = log.lock().unwrap();
+                match ring.try_pop() {
+                    Ok(value) => log.push(value),
+                    Err(error) => assert_eq!(error, PopError::Empty),
+                }
+            })
+        };
+        let pushed = ring.try_push(3u32);
+        if let Err(error) = pushed {
+            assert_eq!(error, PushError::Full(3));
+        }
+        pauser.join().unwrap();
+        consumer.join().unwrap();
+        assert!(!ring.consumers_paused());
+        let mut log = log.lock().unwrap();
+        while let Ok(value) = ring.try_pop() {
+            log.push(value);
+        }
+        let expected: &[u32] = if pushed.is_ok() { &[1, 2, 3] } else { &[1, 2] };
+        assert_eq!(*log, expected, "out of order, lost or duplicated");
+        assert_eq!(ring.len(), 0);
+    });
+}
