@@ -286,17 +286,28 @@ impl Parker {
     }
 
     /// Drops a wake left over from an earlier call. Relaxed: the caller
-    /// registers its waker only after this store, and a wake for that
+    /// registers its waker only after this write, and a wake for that
     /// registration comes from a thread that took the registration out of
-    /// the queue under the queue's lock, so this store happens before that
+    /// the queue under the queue's lock, so this write happens before that
     /// wake's swap and cannot overwrite it.
+    ///
+    /// A swap, as in [`Parker::leave_token`]: every write to the state is a
+    /// read-modify-write. A plain store would do under the memory model,
+    /// but loom 0.7 can order a plain store between the read and the write
+    /// of another thread's read-modify-write (tokio-rs/loom#254), and then
+    /// reported a deadlock in `blocking_round_trips_lose_no_wake` that no
+    /// execution has. A read-modify-write also keeps a waker's `Release`
+    /// swap's release sequence going, so the `Acquire` swap in
+    /// [`Parker::consume`] synchronizes with that waker whichever of the
+    /// two values it reads. Both run only when a blocking call waits.
     fn forget(&self) {
-        self.state.store(EMPTY, Ordering::Relaxed);
+        self.state.swap(EMPTY, Ordering::Relaxed);
     }
 
-    /// Makes the next [`Parker::wait`] on this thread return at once.
+    /// Makes the next [`Parker::wait`] on this thread return at once. A
+    /// swap, as [`Parker::forget`] says.
     fn leave_token(&self) {
-        self.state.store(NOTIFIED, Ordering::Relaxed);
+        self.state.swap(NOTIFIED, Ordering::Relaxed);
     }
 
     /// Waits until a wake arrives (consuming it) or `deadline` passes:

@@ -688,14 +688,12 @@ fn a_stream_left_alone_does_not_hold_up_a_recv() {
 /// As above, with the receivers' flag left up by an earlier wait (as the
 /// flag policy allows), so R1 registers without raising it.
 ///
-/// Fails since 24b1312 (the hand-over), with or without counting what is
-/// left by a drain: M_b's push fills the ring and hands M_a (still there)
-/// to R1, R1 takes it and resumes the ring, and R2's re-check reads the
-/// ring still paused and sleeps with M_b in it. The interleaving and a
-/// proposed fix: `handover::a_wake_spent_on_a_receiver_at_capacity_1_is_passed_on`.
+/// With the hand-over in play (M_b's push fills the ring and hands M_a,
+/// still there, to R1), this model found a lost wake-up: R1 took M_a and
+/// lifted the ring's pause, and R2's re-check read the ring still paused
+/// and slept with M_b in it. The fix, and the same window at capacity 1:
+/// `handover::a_wake_spent_on_a_receiver_at_capacity_1_is_passed_on`.
 #[test]
-#[ignore = "lost wake-up since 24b1312: a receiver re-checking while a handed message's \
-            taker resumes the ring reads the ring still paused (see loom/handover.rs)"]
 fn a_wake_spent_under_a_flag_left_up_is_passed_on() {
     two_receivers_two_messages(|rx, tx| wait_for_and_take(rx, tx, 0), Receive::Recv);
 }
@@ -1315,28 +1313,13 @@ fn blocking_send_is_woken_by_a_recv() {
 /// behind as a stale notification for the next call. No interleaving may
 /// leave either thread parked.
 ///
-/// Ignored since 24b1312 (the hand-over): loom 0.7.3 reports a deadlock
-/// here that no execution allowed by the memory model has. In the failing
-/// run the main thread's first `recv_blocking` takes the handed message on
-/// its re-check while the echo thread's wake is under way (a swap to
-/// NOTIFIED that reads EMPTY), so the main thread never reads its parker's
-/// state after that swap. In the second round the main thread stores EMPTY
-/// (`forget`), registers (the queue's lock), and swaps EMPTY for PARKED
-/// (its compare-and-swap reads the EMPTY it stored); the echo thread, which
-/// took that registration off the queue under the lock, swaps in NOTIFIED
-/// and reads NOTIFIED, a value of the first round, instead of PARKED, so it
-/// does not unpark. The `forget` store happens before that second
-/// swap and the compare-and-swap read it directly, so the swap can only
-/// read PARKED: loom let a read-modify-write read a store that a later
-/// store, one that happens before it, had overwritten (it orders the stores
-/// of threads that never synchronized only partially; the same class as
-/// tokio-rs/loom#254, see [`consume_wake`]). A loom model of just those
-/// operations (two swaps, two stores, a lock, a compare-and-swap) fails the
-/// same way. The hand-over only changed which interleavings reach it within
-/// two preemptions.
+/// Since the hand-over (which changed which interleavings two preemptions
+/// reach) this model failed with a deadlock that loom 0.7.3 produces by
+/// ordering the parker's plain store between another thread's swap's read
+/// and write (tokio-rs/loom#254); the parker's writes are swaps now
+/// (`Parker::forget`). Fails when the waker's swap is a load and a store
+/// (check-then-act), or the parked announcement a plain store.
 #[test]
-#[ignore = "loom 0.7.3 false deadlock since 24b1312: a swap reads a value overwritten by a \
-            store that happens before it (see the doc comment)"]
 fn blocking_round_trips_lose_no_wake() {
     model(|| {
         let (ping_tx, ping_rx) = channel(1);

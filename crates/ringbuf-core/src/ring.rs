@@ -524,8 +524,14 @@ impl<T> RingBuffer<T> {
     fn pop_blocked(&self, stamp: usize, position: usize, mut step: u32) -> Result<u32, PopError> {
         if position & self.mark_bit != 0 {
             // Consumers are paused (`pause.rs`): nothing to take, whatever
-            // is stored.
-            return Err(PopError::Empty);
+            // is stored, unless the pause has been lifted since our load
+            // of `head`, which may be stale (`pause.rs`, "Seeing the pause
+            // lifted"). A read-modify-write reads the latest value.
+            let head = self.head.fetch_or(0, Ordering::AcqRel);
+            if head & self.mark_bit != 0 {
+                return Err(PopError::Empty);
+            }
+            return Ok(step);
         }
         let unpublished = stamp == position;
         let previous_pop = stamp.wrapping_add(self.one_lap) == position.wrapping_add(1);

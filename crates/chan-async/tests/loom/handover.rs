@@ -352,9 +352,9 @@ fn two_senders_hand_over_to_two_receivers_in_order() {
 /// `a_wake_spent_under_a_flag_left_up_is_passed_on` now that they count
 /// what is left with [`drain`] (with `len()` all three missed it).
 ///
-/// It fails as the code stands (LOOM_MAX_PREEMPTIONS=2, within 2 s):
-/// `lost wake-up: 1 receiver(s) pending, 0 woken, 1 message(s) left`. The
-/// interleaving, from instrumented runs:
+/// It found a lost wake-up in the first hand-over (LOOM_MAX_PREEMPTIONS=2,
+/// within 2 s: `lost wake-up: 1 receiver(s) pending, 0 woken, 1
+/// message(s) left`). The interleaving, from instrumented runs:
 ///
 /// 1. R1 finds the ring empty, registers (raising the receivers' flag),
 ///    re-checks, waits.
@@ -380,23 +380,17 @@ fn two_senders_hand_over_to_two_receivers_in_order() {
 /// push), while the resume is an RMW on `head` that looks at no flag. The
 /// same happens with a `try_recv` as the taker, and to
 /// `a_wake_spent_under_a_flag_left_up_is_passed_on` (capacity 2, M_a handed
-/// while still in the ring), which has failed since 24b1312.
+/// while still in the ring), which failed the same way.
 ///
-/// Proposed fix (a trial patch made this model and that one pass, and kept
-/// the other hand-over models passing): a receive whose pop found the ring
-/// *paused* (not just empty) goes to the hand-over's mutex whatever `holds`
-/// says. If the message is there it takes it; if not, its taker resumed
-/// the ring before letting go of that mutex, so the receive pops again and
-/// sees the resume (or a new pause, and repeats). `ringbuf-core` must then
-/// tell "paused" from "empty" (`pop_blocked` knows it: e.g. a pop that
-/// reports the pause with `Empty`). The cost is on the empty-and-paused
-/// path only. (Also possible: `resume_consumers` reports the consumers'
-/// flag through an RMW on `tail`, and the taker wakes a receiver when the
-/// flag is up and messages are stored; that costs an RMW on the producers'
-/// word for every handed message.)
+/// The fix (ringbuf-core `pause.rs`, "Seeing the pause lifted"): a pop
+/// that reads the pause confirms it with a read-modify-write on `head`,
+/// which reads the latest value. If the pause was lifted, the pop retries
+/// and finds M_b. If not, the lift comes later in `head`'s modification
+/// order and acquires that read-modify-write, which R2 made after its
+/// registration: R1, finishing after its lift, sees R2 queued and M_b
+/// stored, and passes its wake on. The model fails again when the pop
+/// reports the pause it read without confirming it.
 #[test]
-#[ignore = "lost wake-up since 24b1312: a receiver re-checking while a handed message's \
-            taker resumes the ring reads the ring still paused (see the doc comment)"]
 fn a_wake_spent_on_a_receiver_at_capacity_1_is_passed_on() {
     two_receivers_two_messages_at(1, |_, _| {}, Receive::Recv);
 }

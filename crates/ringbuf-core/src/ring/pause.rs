@@ -10,6 +10,23 @@
 //! the pause is set every pop reports [`PopError::Empty`]; the holder lifts
 //! it with [`RingBuffer::resume_consumers`] once the value is delivered.
 //!
+//! # Seeing the pause lifted
+//!
+//! The pause is lifted by whoever delivered the paused value, and nothing
+//! else orders that write before a later pop: a pop's `Relaxed` load of
+//! `head` may still read the pause after it was lifted, and report empty
+//! while values wait behind it (a channel's receiver that registered and
+//! re-checked would then sleep with a message in the buffer; chan-async's
+//! loom model `a_wake_spent_under_a_flag_left_up_is_passed_on` found it).
+//! So a pop that reads the pause confirms it with a read-modify-write on
+//! `head` (`fetch_or(0)`, `AcqRel`), which reads the latest value: if the
+//! pause is gone, the pop retries; if it is still there, the lift comes
+//! later in `head`'s modification order and acquires this read-modify-write,
+//! so the thread that lifts it sees everything the popping thread did
+//! before (a channel's lifter then sees the receiver's registration and
+//! the message it waits for, and passes its wake on). It costs a locked
+//! instruction only while a pause is seen.
+//!
 //! The pause is a bit in `head` (the close mark's bit, which `head` never
 //! carries otherwise), so it is ordered with every pop by that word's
 //! modification order: a pop's claim either comes before the pause (and it
