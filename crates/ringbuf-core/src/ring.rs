@@ -452,11 +452,13 @@ impl<T> RingBuffer<T> {
     /// ```
     #[inline]
     pub fn pop_reporting_waiters(&self) -> Result<(T, bool), PopError> {
-        self.pop_setting(0)
+        self.pop_setting(0, true)
     }
 
     /// A pop that also sets `bits` in `head` with its claim: 0, or the
-    /// pause (`pause.rs`).
+    /// pause (`pause.rs`). Unless `patient`, it gives up (`Empty`) instead
+    /// of waiting for a racing push or pop to finish with the front slot,
+    /// or retrying behind a stale `head`.
     ///
     /// While consumers are paused, `position` keeps the pause bit, which no
     /// stamp carries in that place (a stamp is a position without flags,
@@ -464,7 +466,7 @@ impl<T> RingBuffer<T> {
     /// the stamp test fails and `pop_blocked` reports the pause: the fast
     /// path pays nothing for it.
     #[inline(always)]
-    fn pop_setting(&self, bits: usize) -> Result<(T, bool), PopError> {
+    fn pop_setting(&self, bits: usize, patient: bool) -> Result<(T, bool), PopError> {
         let mut step = 0;
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
@@ -498,9 +500,11 @@ impl<T> RingBuffer<T> {
                     }
                     Err(current) => head = current,
                 }
-            } else {
+            } else if patient {
                 step = self.pop_blocked(stamp, position, step)?;
                 head = self.head.load(Ordering::Relaxed);
+            } else {
+                return Err(PopError::Empty);
             }
         }
     }

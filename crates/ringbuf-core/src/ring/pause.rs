@@ -47,8 +47,13 @@ impl<T> RingBuffer<T> {
     /// [`PopError::Empty`] (`pop` returns `None`), whatever is stored and
     /// even once the buffer is closed. Pushes go on as usual.
     ///
-    /// Fails, changing nothing, when the buffer is empty (or closed and
-    /// empty) or the consumers are paused already.
+    /// Fails with [`PopError::Empty`], changing nothing, when no value is
+    /// ready at the front: the buffer is empty (closed or not), the
+    /// consumers are paused already, or, rather than wait, the front value
+    /// is still being written by its push (or a racing pop moved `head`).
+    /// The caller is about to hold every other consumer back while it
+    /// delivers the value, so it must not wait for a thread that may be
+    /// descheduled.
     ///
     /// ```
     /// use ringbuf_core::{PopError, RingBuffer};
@@ -64,7 +69,7 @@ impl<T> RingBuffer<T> {
     /// assert_eq!(ring.pop(), Some(3));
     /// ```
     pub fn pop_and_pause(&self) -> Result<(T, bool), PopError> {
-        self.pop_setting(self.mark_bit)
+        self.pop_setting(self.mark_bit, false)
     }
 
     /// Lifts the pause set by [`pop_and_pause`](Self::pop_and_pause): pops
@@ -153,7 +158,8 @@ mod tests {
         assert_eq!(ring.pop_and_pause(), Err(PopError::Empty));
         assert!(!ring.consumers_paused());
         ring.close();
-        assert_eq!(ring.pop_and_pause(), Err(PopError::Closed));
+        assert_eq!(ring.pop_and_pause(), Err(PopError::Empty));
+        assert!(!ring.consumers_paused());
     }
 
     #[test]
