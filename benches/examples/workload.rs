@@ -10,12 +10,15 @@
 //! ```
 //!
 //! Without `current-thread` the tasks run on a tokio runtime with 2 workers,
-//! as in the benches.
+//! as in the benches. With `PERMITS=1` every message goes through
+//! `reserve().await` and the permit's `send`, in chan-async and tokio's
+//! `mpsc` (the `permit_*` rows).
 
 use benches::peers::{
     current_thread, multi_thread, run, AsyncChannel, ChanAsync, Flume, FuturesMpsc, Kanal, Peer,
     Shape, Thingbuf, TokioMpsc,
 };
+use benches::permits::{ChanAsyncReserve, TokioReserve};
 use tokio::runtime::Runtime;
 
 /// Runs per implementation; the median is printed.
@@ -60,6 +63,11 @@ fn main() {
         Some("current-thread") => current_thread(),
         _ => multi_thread(),
     };
+    if std::env::var("PERMITS").is_ok_and(|v| v == "1") {
+        measure::<ChanAsyncReserve>(&rt, shape, messages);
+        measure::<TokioReserve>(&rt, shape, messages);
+        return;
+    }
     measure::<ChanAsync>(&rt, shape, messages);
     measure::<Kanal>(&rt, shape, messages);
     measure::<Flume>(&rt, shape, messages);

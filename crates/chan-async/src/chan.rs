@@ -276,14 +276,14 @@ impl<T> Chan<T> {
             rv.send_reserved(value);
             return;
         }
-        let receivers_waiting = self.ring.push_reserved(value);
+        let pushed = self.ring.push_reserved(value);
         if self.receivers.load(Ordering::Acquire) == 0 {
             // Nobody can receive it; the last receiver's drop may have
             // emptied the buffer before this push.
             self.drop_buffered_and_release_drained();
-        } else if self.ring.is_closed() && self.ring.reserved() == 0 {
+        } else if pushed.last_after_close {
             self.wake_receivers_at_the_end();
-        } else if receivers_waiting {
+        } else if pushed.consumers_waiting {
             self.wake_receiver();
         }
         if self.ring.max_reservations() < self.ring.capacity() {

@@ -55,4 +55,4 @@ mod ring;
 mod sync;
 
 pub use error::{PopError, PushError};
-pub use ring::{ReleasedReservation, RingBuffer};
+pub use ring::{ReleasedReservation, ReservedPush, RingBuffer};

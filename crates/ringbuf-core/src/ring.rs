@@ -4,7 +4,7 @@ mod batch;
 mod pause;
 mod reserve;
 
-pub use reserve::ReleasedReservation;
+pub use reserve::{ReleasedReservation, ReservedPush};
 
 use alloc::boxed::Box;
 use core::fmt;

@@ -236,7 +236,14 @@ fn check(capacity: usize, ops: &[Op]) -> Result<(), TestCaseError> {
                     model.push_reserved(value);
                     // The flag it reports is the consumers' waiting flag,
                     // which nothing here raises.
-                    prop_assert!(!ring.push_reserved(value), "step {}: push_reserved", step);
+                    let pushed = ring.push_reserved(value);
+                    prop_assert!(!pushed.consumers_waiting, "step {}: push_reserved", step);
+                    prop_assert_eq!(
+                        pushed.last_after_close,
+                        model.closed && model.reserved == 0,
+                        "step {}: push_reserved after the close",
+                        step
+                    );
                 }
             }
             Op::Release => {

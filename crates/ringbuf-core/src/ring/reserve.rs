@@ -41,6 +41,20 @@ pub struct ReleasedReservation {
     pub consumers_waiting: bool,
 }
 
+/// What a [`RingBuffer::push_reserved`] found in the word it replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReservedPush {
+    /// Consumers were waiting (the flag of
+    /// [`RingBuffer::set_consumers_waiting`]): a value is there for them.
+    pub consumers_waiting: bool,
+    /// The buffer was closed and this push used its last reservation: once
+    /// empty, it is drained for good, which consumers waiting for the end
+    /// need to hear. Exactly one push or
+    /// [`release_reservation`](RingBuffer::release_reservation) after a
+    /// close takes the count to zero, and only a push reports it here.
+    pub last_after_close: bool,
+}
+
 impl<T> RingBuffer<T> {
     /// Holds one slot of capacity for a later
     /// [`push_reserved`](Self::push_reserved), or fails as a push would:
@@ -114,8 +128,11 @@ impl<T> RingBuffer<T> {
     /// Pushes `value` into a slot held by an earlier
     /// [`try_reserve`](Self::try_reserve), using up that reservation. Never
     /// fails, also after [`close`](Self::close): the reservation was made
-    /// before it. Returns whether consumers were waiting (the flag
-    /// [`push_reporting_waiters`](Self::push_reporting_waiters) reports).
+    /// before it. Reports, from the word its compare-and-swap replaced,
+    /// whether consumers were waiting (the flag
+    /// [`push_reporting_waiters`](Self::push_reporting_waiters) reports) and
+    /// whether this was the last reservation of a closed buffer, so the
+    /// caller need not read the contended `tail` again.
     ///
     /// # Panics
     ///
@@ -129,10 +146,11 @@ impl<T> RingBuffer<T> {
     /// let ring = RingBuffer::new(1);
     /// ring.try_reserve().unwrap();
     /// ring.close();
-    /// ring.push_reserved(5); // reserved before the close: still goes in
+    /// let pushed = ring.push_reserved(5); // reserved before the close: still goes in
+    /// assert!(pushed.last_after_close);
     /// assert_eq!(ring.pop(), Some(5));
     /// ```
-    pub fn push_reserved(&self, value: T) -> bool {
+    pub fn push_reserved(&self, value: T) -> ReservedPush {
         let mut step = 0;
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
@@ -163,7 +181,10 @@ impl<T> RingBuffer<T> {
                     slot.value.with_mut(|cell| unsafe { (*cell).write(value) });
                     slot.stamp
                         .store(position.wrapping_add(1), Ordering::Release);
-                    return tail & self.wait_bit != 0;
+                    return ReservedPush {
+                        consumers_waiting: tail & self.wait_bit != 0,
+                        last_after_close: tail & self.mark_bit != 0 && reserved == 1,
+                    };
                 }
                 Err(current) => tail = current,
             }
