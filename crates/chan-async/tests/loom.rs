@@ -1031,6 +1031,67 @@ fn permit_dropped_after_a_close_wakes_the_receiver_to_the_end() {
     permit_outstanding_across_a_close(false);
 }
 
+/// Two receivers wait for the end of a closed channel while a permit is
+/// outstanding; another thread uses it (`send`: sends 5 through it; else
+/// drops it). The message can wake only one of them: the last permit of a
+/// closed channel must also wake the other to see the end. Each receiver
+/// is polled whenever woken; both must finish, one with 5 (if sent) and
+/// the rest with the end. (With one receiver, the message's own wake is
+/// enough, which is why the model above cannot tell.)
+fn last_permit_of_a_closed_channel_ends_both_receivers(send: bool) {
+    model(move || {
+        let (tx, rx) = channel::<i32>(1);
+        let rx2 = rx.clone();
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        assert!(tx.close());
+        let (woke, waker) = flag();
+        let (woke2, waker2) = flag();
+        let mut cx = Context::from_waker(&waker);
+        let mut cx2 = Context::from_waker(&waker2);
+        let mut recv = pin!(rx.recv());
+        let mut recv2 = pin!(rx2.recv());
+        assert!(recv.as_mut().poll(&mut cx).is_pending());
+        assert!(recv2.as_mut().poll(&mut cx2).is_pending());
+
+        let user = thread::spawn(move || {
+            if send {
+                drop(permit.send(5));
+            } else {
+                drop(permit);
+            }
+        });
+        let mut got = Vec::new();
+        let mut done = poll_when_woken(&woke, recv.as_mut(), &mut cx, &mut got);
+        let mut done2 = poll_when_woken(&woke2, recv2.as_mut(), &mut cx2, &mut got);
+        user.join().unwrap();
+        for _ in 0..2 {
+            if !done {
+                done = poll_when_woken(&woke, recv.as_mut(), &mut cx, &mut got);
+            }
+            if !done2 {
+                done2 = poll_when_woken(&woke2, recv2.as_mut(), &mut cx2, &mut got);
+            }
+        }
+        assert!(
+            done && done2,
+            "lost wake-up: a receiver waits on a drained channel"
+        );
+        got.sort();
+        let expected = if send { [None, Some(5)] } else { [None, None] };
+        assert_eq!(got, expected);
+    });
+}
+
+#[test]
+fn last_permit_sent_after_a_close_ends_both_waiting_receivers() {
+    last_permit_of_a_closed_channel_ends_both_receivers(true);
+}
+
+#[test]
+fn last_permit_dropped_after_a_close_ends_both_waiting_receivers() {
+    last_permit_of_a_closed_channel_ends_both_receivers(false);
+}
+
 /// A sender waits for room held by a permit while another thread drops the
 /// permit (or gives it back with `release`): either the sender's re-check
 /// sees the slot, or the drop wakes it. A spare receiver keeps the channel
