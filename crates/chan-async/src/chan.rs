@@ -35,6 +35,7 @@ use ringbuf_core::{PopError, PushError, RingBuffer};
 use crate::error::{TryRecvError, TrySendError};
 use crate::handed::Handed;
 use crate::rendezvous::{Exchange, Rv};
+use crate::spin;
 use crate::state::ChannelState;
 use crate::sync::{AtomicBool, AtomicUsize, Ordering};
 use crate::waiters::{Flag, NoFlag, WaitQueue};
@@ -144,7 +145,11 @@ impl<T> Chan<T> {
             handed: Handed::new(),
             senders: AtomicUsize::new(1),
             receivers: AtomicUsize::new(1),
-            recv_waiters: WaitQueue::new(),
+            recv_waiters: if spin::receivers_spin(capacity) {
+                WaitQueue::new()
+            } else {
+                WaitQueue::without_spin()
+            },
             send_waiters: WaitQueue::new(),
             close_event: CloseEvent {
                 happened: AtomicBool::new(false),

@@ -250,10 +250,19 @@ pub(crate) type WakerPanic = Box<dyn Any + core::marker::Send>;
 
 impl WaitQueue {
     pub(crate) fn new() -> Self {
+        Self::with_spin(SpinHint::new())
+    }
+
+    /// A queue whose waiters register at once, without spinning first.
+    pub(crate) fn without_spin() -> Self {
+        Self::with_spin(SpinHint::never())
+    }
+
+    fn with_spin(spin: SpinHint) -> Self {
         Self {
             notified: NotifiedHint::new(),
             in_flight: InFlight::new(),
-            spin: SpinHint::new(),
+            spin,
             list: Mutex::new(WaitList::new()),
         }
     }
