@@ -982,6 +982,15 @@ fn poll_when_woken<O>(
     consume_wake(woke) && future.poll(cx).map(|value| got.push(value)).is_ready()
 }
 
+/// Uses `permit`: sends 5 through it if `send`, else drops it unused.
+fn send_5_or_drop(permit: chan_async::OwnedPermit<i32>, send: bool) {
+    if send {
+        drop(permit.send(5));
+    } else {
+        drop(permit);
+    }
+}
+
 /// A receiver waits for the end of a channel with a permit outstanding,
 /// while one thread closes the channel and another uses the permit (`send`:
 /// sends 5 through it; else drops it). The receiver, polled whenever woken
@@ -998,13 +1007,7 @@ fn permit_outstanding_across_a_close(send: bool) {
         assert!(recv.as_mut().poll(&mut cx).is_pending());
 
         let closer = thread::spawn(move || assert!(tx.close()));
-        let user = thread::spawn(move || {
-            if send {
-                drop(permit.send(5));
-            } else {
-                drop(permit);
-            }
-        });
+        let user = thread::spawn(move || send_5_or_drop(permit, send));
         let mut got = Vec::new();
         let mut done = poll_when_woken(&woke, recv.as_mut(), &mut cx, &mut got);
         closer.join().unwrap();
@@ -1053,13 +1056,7 @@ fn last_permit_of_a_closed_channel_ends_both_receivers(send: bool) {
         assert!(recv.as_mut().poll(&mut cx).is_pending());
         assert!(recv2.as_mut().poll(&mut cx2).is_pending());
 
-        let user = thread::spawn(move || {
-            if send {
-                drop(permit.send(5));
-            } else {
-                drop(permit);
-            }
-        });
+        let user = thread::spawn(move || send_5_or_drop(permit, send));
         let mut got = Vec::new();
         let mut done = poll_when_woken(&woke, recv.as_mut(), &mut cx, &mut got);
         let mut done2 = poll_when_woken(&woke2, recv2.as_mut(), &mut cx2, &mut got);

@@ -49,9 +49,10 @@ pub struct ReservedPush {
     pub consumers_waiting: bool,
     /// The buffer was closed and this push used its last reservation: once
     /// empty, it is drained for good, which consumers waiting for the end
-    /// need to hear. Exactly one push or
-    /// [`release_reservation`](RingBuffer::release_reservation) after a
-    /// close takes the count to zero, and only a push reports it here.
+    /// need to hear. Of the pushes and
+    /// [`release_reservation`](RingBuffer::release_reservation)s after a
+    /// close, exactly one takes the count to zero; if it is a push, it
+    /// reports it here.
     pub last_after_close: bool,
 }
 
