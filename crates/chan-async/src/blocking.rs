@@ -18,7 +18,8 @@
 //!    the very future async code uses, so the thread waits in the same FIFO
 //!    queue as tasks and sync and async handles mix freely. Its waker is
 //!    the thread's [`Parker`]. After `Pending`, the thread watches its
-//!    parker's state through one more backoff: a wake that comes within it
+//!    parker's state through one more backoff, whose yields last as long
+//!    as the thread's learned [`Patience`]: a wake that comes within it
 //!    costs the waker one atomic swap and no `unpark`.
 //! 4. **Park**, until the waker's `unpark` (or the deadline).
 //!
@@ -31,18 +32,22 @@
 //! and kanal spin and yield before parking for the same reason. The
 //! backoff adapts to the machine ([`Backoff`]): no spins while they have
 //! not been paying on this thread (the thread waited for shares our core,
-//! and only a yield lets it run), and no more yields once one took long
-//! (the machine is oversubscribed, and a parked thread is woken sooner
-//! than a yielding one gets its turn back).
+//! and only a yield lets it run), no more yields once one took long (the
+//! machine is oversubscribed, and a parked thread is woken sooner than a
+//! yielding one gets its turn back), and before a park, yields for as long
+//! as this thread's recent parks say a wake takes to come ([`Patience`]):
+//! two threads that answer each other otherwise fall into a regime where
+//! each parks because the other is slow to wake, and stay there.
 //!
 //! What it costs: a backoff that runs out has burnt its whole length in
-//! CPU (a couple of microseconds of spinning and up to four `sched_yield`
-//! calls), on top of the park it did not avoid. That is about the cost of
-//! the sleep and wake it tries to avoid, so a wait costs at most about
-//! twice what parking at once would; and a yield hands the core to any
-//! other runnable thread. Nothing here spins inside a future's `poll` or a
-//! `Drop`: only the calling thread, which has nothing else to run, waits
-//! this way.
+//! CPU (a couple of microseconds of spinning and `sched_yield` calls for
+//! the thread's patience: about a microsecond, up to 64 while its parks
+//! are short), on top of the park it did not avoid. A thread whose waits
+//! are long pays the short backoff (long parks bring the patience back
+//! down), about the cost of the sleep and wake it tries to avoid; and a
+//! yield hands the core to any other runnable thread. Nothing here spins
+//! inside a future's `poll` or a `Drop`: only the calling thread, which
+//! has nothing else to run, waits this way.
 //!
 //! A wake is never lost: the parker's state ([`Parker`]) records a
 //! notification whether or not the thread sleeps yet, and the thread only
@@ -58,8 +63,12 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use crate::error::{RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
-use crate::spin::SpinHint;
+use crate::spin::{self, SpinHint};
 use crate::sync::{self, thread_local, AtomicU8, Ordering};
+
+use backoff::{Backoff, Patience, MIN_PATIENCE};
+
+mod backoff;
 use crate::{Receiver, Sender};
 
 /// The blocking send, until `deadline` if there is one: tries `try_send`,
@@ -89,7 +98,7 @@ fn wait_to_send<T>(
     deadline: Option<Instant>,
 ) -> Result<(), SendTimeoutError<T>> {
     with_parker(|local| {
-        let mut backoff = local.backoff(tx.capacity() > 0);
+        let mut backoff = local.backoff(tx.capacity() > 0, MIN_PATIENCE);
         while backoff.snooze(deadline) {
             match tx.try_send(value) {
                 Ok(()) => {
@@ -103,11 +112,13 @@ fn wait_to_send<T>(
             }
         }
         match deadline {
-            Some(deadline) => {
-                local.block_on(tx.send_until(value, Elapsed(deadline)), Some(deadline))
-            }
+            Some(deadline) => local.block_on(
+                tx.send_until(value, Elapsed(deadline)),
+                Some(deadline),
+                tx.capacity(),
+            ),
             None => local
-                .block_on(tx.send(value), None)
+                .block_on(tx.send(value), None, tx.capacity())
                 .map_err(SendTimeoutError::from),
         }
     })
@@ -130,7 +141,7 @@ pub(crate) fn recv<T>(rx: &Receiver<T>, deadline: Option<Instant>) -> Result<T, 
 #[inline(never)]
 fn wait_to_recv<T>(rx: &Receiver<T>, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
     with_parker(|local| {
-        let mut backoff = local.backoff(rx.capacity() > 0);
+        let mut backoff = local.backoff(rx.capacity() > 0, MIN_PATIENCE);
         while backoff.snooze(deadline) {
             match rx.try_recv() {
                 Ok(message) => {
@@ -142,108 +153,16 @@ fn wait_to_recv<T>(rx: &Receiver<T>, deadline: Option<Instant>) -> Result<T, Rec
             }
         }
         match deadline {
-            Some(deadline) => local.block_on(rx.recv_until(Elapsed(deadline)), Some(deadline)),
+            Some(deadline) => local.block_on(
+                rx.recv_until(Elapsed(deadline)),
+                Some(deadline),
+                rx.capacity(),
+            ),
             None => local
-                .block_on(rx.recv(), None)
+                .block_on(rx.recv(), None, rx.capacity())
                 .ok_or(RecvTimeoutError::Closed),
         }
     })
-}
-
-/// How long a blocking call stays on its CPU before it waits in the queue,
-/// and again before it parks: spins of `2^step` pause hints for the first
-/// [`SPIN_STEPS`] steps (127 hints in all: a microsecond or two), then
-/// [`YIELD_STEPS`] `yield_now`s. The shape is crossbeam-utils'
-/// `Backoff::snooze`, with two adaptations to the machine:
-///
-/// - The spins are skipped while they have not been paying on this thread
-///   (its [`SpinHint`]): when the thread we wait for shares our core, it
-///   cannot run while we spin, but a yield runs it at once.
-/// - A yield that took [`CROWDED`] or longer ran some other thread: the
-///   machine has more runnable threads than cores, and there the thread we
-///   wait for runs soonest if we park (the scheduler prefers a thread that
-///   wakes from sleep over one that keeps yielding), so the backoff ends.
-#[derive(Debug)]
-struct Backoff<'a> {
-    /// The next step; the spin steps are `0 .. SPIN_STEPS`.
-    step: u32,
-    /// `step` at which the backoff is spent.
-    limit: u32,
-    /// Whether the spin steps run (the thread's hint said they pay), until
-    /// the first yield, when the hint learns they did not.
-    spinning: bool,
-    hint: &'a SpinHint,
-}
-
-/// Spin steps of a [`Backoff`].
-const SPIN_STEPS: u32 = 7;
-
-/// Yield steps of a [`Backoff`], after its spins.
-const YIELD_STEPS: u32 = 4;
-
-/// A yield that took this long ran another thread on our core.
-const CROWDED: Duration = Duration::from_micros(20);
-
-impl<'a> Backoff<'a> {
-    /// A backoff of the full length if `enabled`, else one that is spent
-    /// already. Under loom none (its models explore the parking, not the
-    /// spinning); under Miri two spins, so the tests still run them.
-    fn new(hint: &'a SpinHint, enabled: bool) -> Self {
-        let (step, limit) = if !enabled || cfg!(chan_loom) {
-            (0, 0)
-        } else if cfg!(miri) {
-            (0, 2)
-        } else if hint.rounds() > 0 {
-            (0, SPIN_STEPS + YIELD_STEPS)
-        } else {
-            (SPIN_STEPS, SPIN_STEPS + YIELD_STEPS)
-        };
-        Self {
-            step,
-            limit,
-            spinning: step < limit.min(SPIN_STEPS),
-            hint,
-        }
-    }
-
-    /// Waits one step; `false`, without waiting, once the backoff is spent
-    /// or `deadline` has passed (checked before each yield only: spinning
-    /// is shorter than reading the clock is worth).
-    fn snooze(&mut self, deadline: Option<Instant>) -> bool {
-        if self.step >= self.limit {
-            return false;
-        }
-        if self.step < SPIN_STEPS {
-            for _ in 0..1u32 << self.step {
-                sync::spin_loop();
-            }
-        } else {
-            if self.spinning {
-                self.spinning = false;
-                self.hint.record(false);
-            }
-            let before = Instant::now();
-            if deadline.is_some_and(|deadline| before >= deadline) {
-                return false;
-            }
-            sync::yield_now();
-            if before.elapsed() >= CROWDED {
-                // One more look, then wait where a wake-up gets the
-                // scheduler's preference.
-                self.step = self.limit;
-                return true;
-            }
-        }
-        self.step += 1;
-        true
-    }
-
-    /// What the backoff waited for came: if during the spins, they paid.
-    fn succeeded(&self) {
-        if self.spinning && self.step > 0 {
-            self.hint.record(true);
-        }
-    }
 }
 
 /// [`Parker::state`]: no wake since the thread last looked.
@@ -313,12 +232,15 @@ impl Parker {
     /// Waits until a wake arrives (consuming it) or `deadline` passes:
     /// watches the state through `backoff`, then parks. The wake may be a
     /// stale one, for an earlier poll: the caller polls again either way.
-    fn wait(&self, mut backoff: Backoff<'_>, deadline: Option<Instant>) {
+    /// Returns how long the thread was parked if it parked and a wake
+    /// ended the sleep (what [`Patience`] learns from).
+    fn wait(&self, mut backoff: Backoff<'_>, deadline: Option<Instant>) -> Option<Duration> {
         loop {
             // Relaxed: only a hint; `consume` acquires.
             if self.state.load(Ordering::Relaxed) == NOTIFIED {
                 backoff.succeeded();
-                return self.consume();
+                self.consume();
+                return None;
             }
             if !backoff.snooze(deadline) {
                 break;
@@ -331,8 +253,10 @@ impl Parker {
             .compare_exchange(EMPTY, PARKED, Ordering::Relaxed, Ordering::Relaxed)
             .is_err()
         {
-            return self.consume();
+            self.consume();
+            return None;
         }
+        let parked = Instant::now();
         loop {
             match deadline {
                 None => sync::park(),
@@ -341,7 +265,8 @@ impl Parker {
                     if now >= deadline {
                         // Withdraw the announcement, or take the wake that
                         // just came.
-                        return self.consume();
+                        self.consume();
+                        return None;
                     }
                     sync::park_timeout(deadline - now);
                 }
@@ -349,7 +274,8 @@ impl Parker {
             // Relaxed: only a hint, as above. Anything else than NOTIFIED
             // is a spurious return from `park`.
             if self.state.load(Ordering::Relaxed) == NOTIFIED {
-                return self.consume();
+                self.consume();
+                return Some(parked.elapsed());
             }
         }
     }
@@ -382,12 +308,14 @@ impl Wake for Parker {
     }
 }
 
-/// A thread's [`Parker`], the waker made from it, and whether spinning
-/// pays on this thread: made once per thread.
+/// A thread's [`Parker`], the waker made from it, whether spinning pays on
+/// this thread and how long it yields before it parks: made once per
+/// thread.
 struct LocalParker {
     parker: std::sync::Arc<Parker>,
     waker: Waker,
     spin: SpinHint,
+    patience: Patience,
 }
 
 impl LocalParker {
@@ -398,20 +326,30 @@ impl LocalParker {
             parker,
             waker,
             spin: SpinHint::new(),
+            patience: Patience::new(),
         }
     }
 
-    fn backoff(&self, enabled: bool) -> Backoff<'_> {
-        Backoff::new(&self.spin, enabled)
+    /// A backoff on this thread's spin hint that yields for `yield_for`.
+    fn backoff(&self, enabled: bool, yield_for: Duration) -> Backoff<'_> {
+        Backoff::new(&self.spin, enabled, yield_for)
     }
 
     /// Polls `future` to completion, waiting for its wakes between polls,
-    /// and no longer than until `deadline` if there is one.
+    /// and no longer than until `deadline` if there is one. `capacity` is
+    /// the channel's: whether the waits learn [`Patience`]
+    /// ([`spin::threads_learn_patience`]).
     ///
     /// For futures that complete by themselves once `deadline` has passed
     /// (an operation raced against an [`Elapsed`] of the same instant):
     /// this loop is the timer that wakes them, it never gives up on its own.
-    fn block_on<F: Future>(&self, future: F, deadline: Option<Instant>) -> F::Output {
+    fn block_on<F: Future>(
+        &self,
+        future: F,
+        deadline: Option<Instant>,
+        capacity: usize,
+    ) -> F::Output {
+        let patient = spin::threads_learn_patience(capacity);
         let mut future = pin!(future);
         let parker = &*self.parker;
         // No registration of `future` exists yet, so no wake for it can be
@@ -422,7 +360,15 @@ impl LocalParker {
             if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
                 break output;
             }
-            parker.wait(self.backoff(true), deadline);
+            let yield_for = if patient {
+                self.patience.get()
+            } else {
+                MIN_PATIENCE
+            };
+            let slept = parker.wait(self.backoff(true, yield_for), deadline);
+            if let (true, Some(slept)) = (patient, slept) {
+                self.patience.learn(slept);
+            }
         };
         // If this call ran inside another one's poll on this thread (a
         // waker or a value's drop that blocks), `forget` above may have
@@ -514,11 +460,11 @@ mod tests {
         let hint = SpinHint::new();
         parker.notify();
         assert_eq!(state(&parker), NOTIFIED);
-        parker.wait(Backoff::new(&hint, true), None); // returns at once
+        parker.wait(Backoff::new(&hint, true, MIN_PATIENCE), None); // returns at once
         assert_eq!(state(&parker), EMPTY);
         // The wake was taken: the next wait lasts until its deadline.
         let deadline = Instant::now() + Duration::from_millis(2);
-        parker.wait(Backoff::new(&hint, true), Some(deadline));
+        parker.wait(Backoff::new(&hint, true, MIN_PATIENCE), Some(deadline));
         assert!(Instant::now() >= deadline, "woken early");
         assert_eq!(state(&parker), EMPTY);
     }
@@ -538,7 +484,7 @@ mod tests {
             })
         };
         // No backoff: straight to the announcement and the park.
-        parker.wait(Backoff::new(&hint, false), None);
+        parker.wait(Backoff::new(&hint, false, MIN_PATIENCE), None);
         assert_eq!(state(&parker), EMPTY);
         waker.join().unwrap();
     }
@@ -548,7 +494,7 @@ mod tests {
         let parker = Parker::new();
         let hint = SpinHint::new();
         let deadline = Instant::now() + Duration::from_millis(2);
-        parker.wait(Backoff::new(&hint, false), Some(deadline));
+        parker.wait(Backoff::new(&hint, false, MIN_PATIENCE), Some(deadline));
         assert!(Instant::now() >= deadline, "woken early");
         // Not PARKED: a later wake must not think it has to unpark.
         assert_eq!(state(&parker), EMPTY);
@@ -564,7 +510,7 @@ mod tests {
         parker.forget();
         assert_eq!(state(&parker), EMPTY);
         parker.leave_token();
-        parker.wait(Backoff::new(&hint, false), None); // returns at once
+        parker.wait(Backoff::new(&hint, false, MIN_PATIENCE), None); // returns at once
         assert_eq!(state(&parker), EMPTY);
     }
 
@@ -581,7 +527,7 @@ mod tests {
         for waker in wakers {
             waker.join().unwrap();
         }
-        parker.wait(Backoff::new(&hint, false), None);
+        parker.wait(Backoff::new(&hint, false, MIN_PATIENCE), None);
         assert_eq!(state(&parker), EMPTY);
     }
 
@@ -615,7 +561,7 @@ mod tests {
         for i in 0..rounds {
             round.store(i, Ordering::Release);
             let deadline = Instant::now() + Duration::from_secs(10);
-            parker.wait(Backoff::new(&hint, false), Some(deadline));
+            parker.wait(Backoff::new(&hint, false, MIN_PATIENCE), Some(deadline));
             assert!(
                 Instant::now() < deadline,
                 "round {i}: slept through its wake"
@@ -661,60 +607,5 @@ mod tests {
             rx.try_recv().unwrap_err().is_empty(),
             "the destructor took 7"
         );
-    }
-
-    #[test]
-    fn a_backoff_spins_then_yields_then_is_spent() {
-        let hint = SpinHint::new();
-        let mut backoff = Backoff::new(&hint, true);
-        let mut steps = 0;
-        while backoff.snooze(None) {
-            steps += 1;
-        }
-        if cfg!(miri) {
-            assert_eq!(steps, 2);
-        } else {
-            // A crowded machine may end the yields early.
-            assert!((SPIN_STEPS + 1..=SPIN_STEPS + YIELD_STEPS).contains(&steps));
-        }
-        assert!(!backoff.snooze(None), "spent for good");
-        assert!(!Backoff::new(&hint, false).snooze(None), "disabled");
-    }
-
-    #[test]
-    #[cfg_attr(miri, ignore = "Miri's backoff has no yields")]
-    fn failed_spins_are_skipped_until_a_probe() {
-        let hint = SpinHint::new();
-        let mut first = Backoff::new(&hint, true);
-        assert!(first.spinning);
-        while first.snooze(None) {}
-        // The spins ran out: the next backoffs start at the yields, but for
-        // one probe in eight.
-        let spinning: Vec<bool> = (0..8).map(|_| Backoff::new(&hint, true).spinning).collect();
-        assert_eq!(spinning.iter().filter(|&&spins| spins).count(), 1);
-        // A probe whose spins succeed turns them back on.
-        let probe = loop {
-            let backoff = Backoff::new(&hint, true);
-            if backoff.spinning {
-                break backoff;
-            }
-        };
-        let mut probe = probe;
-        assert!(probe.snooze(None));
-        probe.succeeded();
-        assert!(Backoff::new(&hint, true).spinning);
-    }
-
-    #[test]
-    #[cfg_attr(miri, ignore = "Miri's backoff has no yields")]
-    fn a_passed_deadline_ends_the_backoff_at_the_yields() {
-        let hint = SpinHint::new();
-        let mut backoff = Backoff::new(&hint, true);
-        let past = Some(Instant::now());
-        let mut steps = 0;
-        while backoff.snooze(past) {
-            steps += 1;
-        }
-        assert_eq!(steps, SPIN_STEPS);
     }
 }

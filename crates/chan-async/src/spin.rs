@@ -61,6 +61,17 @@ pub(crate) fn receivers_spin(capacity: usize) -> bool {
     capacity < RECEIVERS_SPIN_BELOW
 }
 
+/// Whether a blocked thread waiting on a channel of `capacity` yields for
+/// its learned patience before it parks (`blocking/backoff.rs`), or only
+/// for the shortest: on the small buffers where receivers spin, for the
+/// same reason. A thread that waits at a large buffer is the faster side,
+/// and a park lets a run of messages (or free slots) build up that it then
+/// takes without waiting; yielding longer took it back to one message per
+/// wait (blocking SPSC at capacity 1024: 21 ns per message became 32 ns).
+pub(crate) fn threads_learn_patience(capacity: usize) -> bool {
+    receivers_spin(capacity)
+}
+
 /// The hint. Both fields are plain `Relaxed` loads and stores (no
 /// read-modify-write, written only when they change): racing updates can
 /// only make a waiter spin a little more or less, never affect correctness.
