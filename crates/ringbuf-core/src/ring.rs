@@ -113,7 +113,9 @@ use crate::sync::{spin_hint, spin_wait, AtomicUsize, Ordering, UnsafeCell};
 ///   the flag change came after is seen. Its loom models cover that.
 /// - **Reservations ride on `tail` too** (`reserve.rs`): every capacity
 ///   decision is an `AcqRel` CAS on `tail` from the value it was made on,
-///   after `Acquire` stamp loads, exactly like a push. Giving one back
+///   after `Acquire` stamp loads, exactly like a push; a push that uses
+///   a reservation loads no stamp, since the run of reserved slots was
+///   checked where it grew (`reserve.rs`, "The reserved run"). Giving one back
 ///   frees room without a pop, so it reads the producers' flag with an
 ///   `AcqRel` read-modify-write on `head` (not a load): a producer's flag
 ///   change either comes after it in `head`'s order and acquires the

@@ -609,6 +609,44 @@ fn reservation_races_push_and_pop() {
     });
 }
 
+/// Two reserved pushes race each other and the pop that frees the second
+/// slot. A reserved push reads no stamp (`reserve.rs`, "The reserved
+/// run"): the reservations' room checks alone keep it off a slot whose
+/// value is still being popped. Fails with `try_reserve`'s room check
+/// moved to `tail`'s own position.
+#[test]
+fn reserved_pushes_race_each_other_and_the_pop_of_their_slot() {
+    model(|| {
+        let ring = Arc::new(RingBuffer::new(2));
+        ring.push(1).unwrap();
+        ring.push(2).unwrap();
+        assert_eq!(ring.pop(), Some(1));
+        ring.try_reserve().unwrap();
+        let first = {
+            let ring = Arc::clone(&ring);
+            thread::spawn(move || {
+                ring.push_reserved(10);
+            })
+        };
+        let second = {
+            let ring = Arc::clone(&ring);
+            thread::spawn(move || {
+                while ring.try_reserve().is_err() {
+                    thread::yield_now();
+                }
+                ring.push_reserved(20);
+            })
+        };
+        assert_eq!(pop_spin(&ring), 2);
+        first.join().unwrap();
+        second.join().unwrap();
+        let mut rest = [ring.pop().unwrap(), ring.pop().unwrap()];
+        rest.sort();
+        assert_eq!(rest, [10, 20]);
+        assert_eq!((ring.len(), ring.reserved()), (0, 0));
+    });
+}
+
 /// A reservation given back on a full buffer frees room for a producer
 /// waiting on the producers' flag: either its push after raising the flag
 /// succeeds, or the release reports the flag (so a channel would wake it).
