@@ -279,7 +279,7 @@ impl<T> Receiver<T> {
 mod timeouts {
     use std::time::{Duration, Instant};
 
-    use crate::blocking::{self, check_may_block};
+    use crate::blocking::{self, check_may_block, Limit};
     use crate::error::{RecvTimeoutError, SendTimeoutError};
     use crate::{Receiver, Sender};
 
@@ -287,7 +287,9 @@ mod timeouts {
         /// Sends `value`, blocking the thread while the channel is full, for
         /// at most `timeout`.
         ///
-        /// The deadline is `timeout` from now; see
+        /// The deadline is `timeout` from now (from the moment the call
+        /// finds the channel full: a send that need not wait does not read
+        /// the clock, which costs about as much as the send); see
         /// [`send_deadline`](Sender::send_deadline). A `timeout` too long
         /// for the clock to represent, such as [`Duration::MAX`], means no
         /// deadline.
@@ -322,7 +324,7 @@ mod timeouts {
         /// ```
         pub fn send_timeout(&self, value: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
             check_may_block("send_timeout", "send_until(value, timer).await");
-            self.send_within(value, Instant::now().checked_add(timeout))
+            blocking::send(self, value, Limit::For(timeout))
         }
 
         /// Sends `value`, blocking the thread while the channel is full,
@@ -368,16 +370,7 @@ mod timeouts {
             deadline: Instant,
         ) -> Result<(), SendTimeoutError<T>> {
             check_may_block("send_deadline", "send_until(value, timer).await");
-            self.send_within(value, Some(deadline))
-        }
-
-        /// The blocking send, until `deadline` if there is one.
-        fn send_within(
-            &self,
-            value: T,
-            deadline: Option<Instant>,
-        ) -> Result<(), SendTimeoutError<T>> {
-            blocking::send(self, value, deadline)
+            blocking::send(self, value, Limit::At(deadline))
         }
     }
 
@@ -385,7 +378,9 @@ mod timeouts {
         /// Receives the next message, blocking the thread while the channel
         /// is empty, for at most `timeout`.
         ///
-        /// The deadline is `timeout` from now; see
+        /// The deadline is `timeout` from now (from the moment the call
+        /// finds the channel empty: a receive that need not wait does not
+        /// read the clock); see
         /// [`recv_deadline`](Receiver::recv_deadline). A `timeout` too long
         /// for the clock to represent, such as [`Duration::MAX`], means no
         /// deadline.
@@ -418,7 +413,7 @@ mod timeouts {
         /// ```
         pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
             check_may_block("recv_timeout", "recv_until(timer).await");
-            self.recv_within(Instant::now().checked_add(timeout))
+            blocking::recv(self, Limit::For(timeout))
         }
 
         /// Receives the next message, blocking the thread while the channel
@@ -457,12 +452,7 @@ mod timeouts {
         /// ```
         pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
             check_may_block("recv_deadline", "recv_until(timer).await");
-            self.recv_within(Some(deadline))
-        }
-
-        /// The blocking receive, until `deadline` if there is one.
-        fn recv_within(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
-            blocking::recv(self, deadline)
+            blocking::recv(self, Limit::At(deadline))
         }
     }
 }

@@ -40,7 +40,7 @@ impl<T> Iterator for Iter<'_, T> {
 
     fn next(&mut self) -> Option<T> {
         crate::blocking::check_may_block("Receiver::iter", "recv().await");
-        crate::blocking::recv(self.rx, None).ok()
+        crate::blocking::recv(self.rx, crate::blocking::Limit::Never).ok()
     }
 }
 
@@ -99,7 +99,7 @@ impl<T> Iterator for IntoIter<T> {
 
     fn next(&mut self) -> Option<T> {
         crate::blocking::check_may_block("Receiver::into_iter", "recv().await");
-        crate::blocking::recv(&self.rx, None).ok()
+        crate::blocking::recv(&self.rx, crate::blocking::Limit::Never).ok()
     }
 }
 

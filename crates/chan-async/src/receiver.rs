@@ -108,7 +108,7 @@ impl<T> Receiver<T> {
     #[cfg(feature = "std")]
     pub fn recv_blocking(&self) -> Option<T> {
         crate::blocking::check_may_block("recv_blocking", "recv().await");
-        crate::blocking::recv(self, None).ok()
+        crate::blocking::recv(self, crate::blocking::Limit::Never).ok()
     }
 
     /// Waits for at least one message, then appends up to `limit` buffered

@@ -115,7 +115,8 @@ impl<T> Sender<T> {
     #[cfg(feature = "std")]
     pub fn send_blocking(&self, value: T) -> Result<(), SendError<T>> {
         crate::blocking::check_may_block("send_blocking", "send(value).await");
-        crate::blocking::send(self, value, None).map_err(|error| SendError(error.into_inner()))
+        crate::blocking::send(self, value, crate::blocking::Limit::Never)
+            .map_err(|error| SendError(error.into_inner()))
     }
 
     /// Closes the channel for every handle: sends fail from now on, waiting
