@@ -65,11 +65,11 @@ use std::time::{Duration, Instant};
 use crate::error::{RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
 use crate::spin::{self, SpinHint};
 use crate::sync::{self, thread_local, AtomicU8, Ordering};
+use crate::{Receiver, Sender};
 
 use backoff::{Backoff, Patience, MIN_PATIENCE};
 
 mod backoff;
-use crate::{Receiver, Sender};
 
 /// How long a blocking call may wait, as its caller gave it. A timeout
 /// becomes a deadline only once the call finds it must wait: reading the
