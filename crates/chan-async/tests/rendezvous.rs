@@ -667,3 +667,30 @@ fn stress_with_random_cancellation_delivers_exactly_once_in_order() {
         "some sends were cancelled"
     );
 }
+
+/// Wakes, and drops what it must, after the lock, whatever panics: the
+/// close wakes both waiting receivers although the first one's waker
+/// panics, and the panic reaches the closer. (Fails if the wakes stop at
+/// the first panic.)
+#[test]
+fn close_wakes_every_receiver_even_when_a_waker_panics() {
+    struct Panics;
+    impl Wake for Panics {
+        fn wake(self: Arc<Self>) {
+            panic!("this waker panics");
+        }
+    }
+    let (tx, rx) = channel::<u8>(0);
+    let other = rx.clone();
+    let panics = Waker::from(Arc::new(Panics));
+    let (counter, counting) = waker();
+    let mut first = pin!(rx.recv());
+    let mut second = pin!(other.recv());
+    assert_eq!(poll(first.as_mut(), &panics), Poll::Pending);
+    assert_eq!(poll(second.as_mut(), &counting), Poll::Pending);
+    let closed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tx.close()));
+    assert!(closed.is_err(), "the waker's panic reaches the closer");
+    assert_eq!(counter.wakes(), 1, "the other receiver was woken");
+    assert!(tx.is_closed());
+    assert_eq!(poll(second.as_mut(), &counting), Poll::Ready(None));
+}
