@@ -609,6 +609,17 @@ fn reservation_races_push_and_pop() {
     });
 }
 
+/// Capacity 2 after a lap's first pop: the value 2 is left at index 1, and
+/// one reservation is held, whose room is index 0 of the next lap.
+fn one_left_and_one_reserved() -> Arc<RingBuffer<i32>> {
+    let ring = Arc::new(RingBuffer::new(2));
+    ring.push(1).unwrap();
+    ring.push(2).unwrap();
+    assert_eq!(ring.pop(), Some(1));
+    ring.try_reserve().unwrap();
+    ring
+}
+
 /// Two reserved pushes race each other and the pop that frees the second
 /// slot. A reserved push reads no stamp (`reserve.rs`, "The reserved
 /// run"): the reservations' room checks alone keep it off a slot whose
@@ -617,11 +628,7 @@ fn reservation_races_push_and_pop() {
 #[test]
 fn reserved_pushes_race_each_other_and_the_pop_of_their_slot() {
     model(|| {
-        let ring = Arc::new(RingBuffer::new(2));
-        ring.push(1).unwrap();
-        ring.push(2).unwrap();
-        assert_eq!(ring.pop(), Some(1));
-        ring.try_reserve().unwrap();
+        let ring = one_left_and_one_reserved();
         let first = {
             let ring = Arc::clone(&ring);
             thread::spawn(move || {
@@ -710,11 +717,7 @@ fn closed_with_a_reservation_is_not_drained_until_it_is_used() {
 #[test]
 fn push_slice_with_a_reservation_races_the_pop_of_its_room() {
     model(|| {
-        let ring = Arc::new(RingBuffer::new(2));
-        ring.push(1).unwrap();
-        ring.push(2).unwrap();
-        assert_eq!(ring.pop(), Some(1));
-        ring.try_reserve().unwrap();
+        let ring = one_left_and_one_reserved();
         let consumer = {
             let ring = Arc::clone(&ring);
             thread::spawn(move || pop_spin(&ring))
