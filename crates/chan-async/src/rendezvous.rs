@@ -53,14 +53,13 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::panic::AssertUnwindSafe;
 use std::task::{Context, Poll, Waker};
 
 use crate::chan::Chan;
 use crate::error::{SendError, TryRecvError, TrySendError};
 use crate::state::ChannelState;
 use crate::sync::Mutex;
-use crate::waiters::WakerPanic;
+use crate::waiters::{wake_keeping_first_panic, WakerPanic};
 
 pub(crate) use place::{Key, Line};
 use slab::{Slab, NIL};
@@ -171,12 +170,12 @@ impl Wakers {
         let filled = std::mem::take(&mut self.len);
         for slot in &mut self.few[..filled] {
             if let Some(waker) = slot.take() {
-                wake_one(waker, &mut first);
+                wake_keeping_first_panic(waker, &mut first);
             }
         }
         if !self.more.is_empty() {
             for waker in self.more.drain(..) {
-                wake_one(waker, &mut first);
+                wake_keeping_first_panic(waker, &mut first);
             }
         }
         first
@@ -190,14 +189,6 @@ impl Wakers {
             *slot = None;
         }
         self.more.clear();
-    }
-}
-
-/// Wakes `waker`, keeping the first panic in `first`.
-fn wake_one(waker: Waker, first: &mut Result<(), WakerPanic>) {
-    let woken = std::panic::catch_unwind(AssertUnwindSafe(|| waker.wake()));
-    if let (Err(panic), Ok(())) = (woken, &*first) {
-        *first = Err(panic);
     }
 }
 

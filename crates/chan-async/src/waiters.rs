@@ -248,6 +248,16 @@ const WAKE_BATCH: usize = 32;
 /// The payload of a waker's panic, held until every waiter has been woken.
 pub(crate) type WakerPanic = Box<dyn Any + core::marker::Send>;
 
+/// Wakes `waker`, catching a panic and keeping it in `first` if it is the
+/// first: a waker is foreign code, and if one panics, the others woken
+/// with it must still run, or their tasks would sleep forever.
+pub(crate) fn wake_keeping_first_panic(waker: Waker, first: &mut Result<(), WakerPanic>) {
+    let woken = std::panic::catch_unwind(AssertUnwindSafe(|| waker.wake()));
+    if let (Err(panic), Ok(())) = (woken, &*first) {
+        *first = Err(panic);
+    }
+}
+
 impl WaitQueue {
     pub(crate) fn new() -> Self {
         Self::with_spin(SpinHint::new())
@@ -635,12 +645,7 @@ impl WaitQueue {
                 left.iter().any(|&n| n > 0)
             };
             for waker in batch.iter_mut().take(taken).filter_map(Option::take) {
-                // A waker is foreign code: if one panics, the others must
-                // still run, or their tasks would sleep forever.
-                let woken = std::panic::catch_unwind(AssertUnwindSafe(|| waker.wake()));
-                if let (Err(panic), Ok(())) = (woken, &first_panic) {
-                    first_panic = Err(panic);
-                }
+                wake_keeping_first_panic(waker, &mut first_panic);
             }
             if !more {
                 return first_panic;
