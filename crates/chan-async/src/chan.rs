@@ -363,12 +363,37 @@ impl<T> Chan<T> {
         if !self.handed.holds() {
             return None;
         }
-        let taken = self.handed.take(&self.ring);
-        if taken.is_some() && self.ring.is_closed() {
+        let taken = self.handed.take(&self.ring)?;
+        self.pause_lifted();
+        Some(taken)
+    }
+
+    /// After a handed message was taken and the ring's consumers resumed:
+    /// the messages behind it are receivable again, as if just pushed, so
+    /// this does what a push does for them.
+    ///
+    /// A receiver may have registered and re-checked while the pause was
+    /// up and the handed message already gone (the taker clears `holds`
+    /// before it lifts the pause): its pop reported empty, and the lift
+    /// wrote only `head`, so it sleeps. If the taker was a woken waiter, it
+    /// passes its wake on as it finishes ([`Flag::available`]); a taker
+    /// that never waited (a `try_recv`, a blocking receive's backoff) has
+    /// no wake to pass on. So the taker wakes one receiver when receivers
+    /// wait and messages are stored. It sees both: the sleeper's pop
+    /// confirmed the pause with a read-modify-write on `head` after its
+    /// registration, and the lift, later in `head`'s order, acquires it
+    /// (ringbuf-core `pause.rs`, "Seeing the pause lifted"); the woken
+    /// receiver that takes a message passes the wake on if more are left.
+    /// Loom model `a_pause_lifted_by_try_recv_wakes_a_receiver_for_the_message_behind_it`.
+    #[inline(never)]
+    fn pause_lifted(&self) {
+        if self.ring.is_closed() {
             // The channel may be drained now: `Drained` futures re-check.
             self.wake_drained();
         }
-        taken
+        if self.ring.consumers_waiting() && !self.ring.is_empty() {
+            self.recv_waiters.notify(1, &self.recv_flag());
+        }
     }
 
     /// Wakes the `Drained` futures (queued with the senders) to re-check.

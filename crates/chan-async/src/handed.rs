@@ -13,7 +13,10 @@
 //! The message moved is the oldest, and the ring's consumers stay paused
 //! ([`RingBuffer::pop_and_pause`]) until it is taken: every receive that
 //! finds the ring empty looks here first ([`Handed::take`]), and no pop can
-//! overtake it, so FIFO and per-sender order hold. It belongs to no
+//! overtake it, so FIFO and per-sender order hold. The receive that takes
+//! it and lifts the pause makes the messages behind it receivable, as a
+//! push would, and wakes a waiting receiver for them
+//! (`Chan::pause_lifted`). It belongs to no
 //! particular receiver: whoever receives next takes it, so a woken receiver
 //! that is dropped or never polled again holds nothing up (the wake it got
 //! is passed on, as for any woken waiter). It is not buffered (`len()` does

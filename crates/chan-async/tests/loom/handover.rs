@@ -387,10 +387,62 @@ fn two_senders_hand_over_to_two_receivers_in_order() {
 /// which reads the latest value. If the pause was lifted, the pop retries
 /// and finds M_b. If not, the lift comes later in `head`'s modification
 /// order and acquires that read-modify-write, which R2 made after its
-/// registration: R1, finishing after its lift, sees R2 queued and M_b
-/// stored, and passes its wake on. The model fails again when the pop
-/// reports the pause it read without confirming it.
+/// registration: R1, after its lift, sees R2 queued and M_b stored, and
+/// wakes R2 (as it lifts, `Chan::pause_lifted`, or as it finishes, passing
+/// its wake on). The model fails again when the pop reports the pause it
+/// read without confirming it.
 #[test]
 fn a_wake_spent_on_a_receiver_at_capacity_1_is_passed_on() {
     two_receivers_two_messages_at(1, |_, _| {}, Receive::Recv);
+}
+
+/// Capacity 1. Message 1 was handed out of the ring for a receiver whose
+/// future was then dropped, and message 2 pushed behind it while nobody
+/// waited (no wake): the ring holds 2, paused behind the handed 1. A
+/// `try_recv` on another thread takes 1 and lifts the pause, while a
+/// second receive waits: its attempts can find the ring still paused and
+/// the handed message already gone, and it sleeps. No woken waiter is left
+/// to pass a wake on (the `try_recv` never waited), so the thread that
+/// lifts the pause must wake it for message 2.
+///
+/// The episodes test (`tests/episodes.rs`, blocked threads at capacity 1)
+/// found this: two receivers asleep, one message in the ring. A blocking
+/// receive's backoff takes handed messages with `try_recv`.
+///
+/// Fails if the take of a handed message does not wake a receiver for
+/// what the lift made receivable.
+#[test]
+fn a_pause_lifted_by_try_recv_wakes_a_receiver_for_the_message_behind_it() {
+    model(|| {
+        let (tx, rx) = channel::<i32>(1);
+        let keep = tx.clone(); // a spare sender: no close wakes everyone
+        let (_, first_waker) = flag();
+        let mut first = Box::pin(rx.recv());
+        assert!(first
+            .as_mut()
+            .poll(&mut Context::from_waker(&first_waker))
+            .is_pending());
+        tx.try_send(1).unwrap(); // handed to the first receive's entry
+        drop(first); // its wake goes on to nobody
+        tx.try_send(2).unwrap(); // behind the pause, no waiter: no wake
+
+        let taker = {
+            let rx = rx.clone();
+            thread::spawn(move || rx.try_recv().ok())
+        };
+        let (outcome, woke) = poll_once_leaking(rx.recv());
+        let taken = taker.join().unwrap();
+        let left = drain(&rx);
+        if outcome.is_none() {
+            assert!(
+                woken(&woke) || left.is_empty(),
+                "lost wake-up: the receive sleeps with {left:?} left behind a lifted pause"
+            );
+        }
+        let mut got: Vec<i32> = taken.into_iter().chain(outcome.flatten()).collect();
+        got.extend(left);
+        got.sort_unstable();
+        assert_eq!(got, [1, 2], "lost or repeated");
+        drop(keep);
+    });
 }

@@ -24,7 +24,7 @@
 //! later in `head`'s modification order and acquires this read-modify-write,
 //! so the thread that lifts it sees everything the popping thread did
 //! before (a channel's lifter then sees the receiver's registration and
-//! the message it waits for, and passes its wake on). It costs a locked
+//! the message it waits for, and wakes it). It costs a locked
 //! instruction only while a pause is seen.
 //!
 //! The pause is a bit in `head` (the close mark's bit, which `head` never
