@@ -318,8 +318,9 @@ impl<T> Chan<T> {
         }
     }
 
-    /// Wakes every waiting receiver once the last permit of a closed
-    /// channel is gone: each takes a message or sees the end.
+    /// Wakes every waiting receiver of a closed channel (once its last
+    /// permit is gone, or a pause that held a receive back is lifted): each
+    /// takes a message or sees the end.
     fn wake_receivers_at_the_end(&self) {
         if let Err(panic) = self.recv_waiters.notify_all(&self.recv_flag()) {
             std::panic::resume_unwind(panic);
@@ -369,29 +370,47 @@ impl<T> Chan<T> {
     }
 
     /// After a handed message was taken and the ring's consumers resumed:
-    /// the messages behind it are receivable again, as if just pushed, so
-    /// this does what a push does for them.
+    /// the messages behind it are receivable again, as if just pushed, and
+    /// on a closed channel the end, once they are gone. So this does what
+    /// a push (or the close) does for them.
     ///
     /// A receiver may have registered and re-checked while the pause was
     /// up and the handed message already gone (the taker clears `holds`
     /// before it lifts the pause): its pop reported empty, and the lift
-    /// wrote only `head`, so it sleeps. If the taker was a woken waiter, it
-    /// passes its wake on as it finishes ([`Flag::available`]); a taker
-    /// that never waited (a `try_recv`, a blocking receive's backoff) has
-    /// no wake to pass on. So the taker wakes one receiver when receivers
-    /// wait and messages are stored. It sees both: the sleeper's pop
-    /// confirmed the pause with a read-modify-write on `head` after its
-    /// registration, and the lift, later in `head`'s order, acquires it
-    /// (ringbuf-core `pause.rs`, "Seeing the pause lifted"); the woken
-    /// receiver that takes a message passes the wake on if more are left.
-    /// Loom model `a_pause_lifted_by_try_recv_wakes_a_receiver_for_the_message_behind_it`.
+    /// writes only `head`, so it sleeps. If the taker was a woken waiter,
+    /// it passes its wake on as it finishes ([`Flag::available`]), but a
+    /// taker that never waited (a `try_recv`, a blocking receive's backoff)
+    /// has no wake to pass on, and on a closed channel `available()` is 0
+    /// while the receivers wait for the end. So the taker wakes them
+    /// itself, when receivers wait: one while the channel is open and
+    /// messages are stored (it passes the wake on if more are left), every
+    /// one once the channel is closed (each takes a message or sees the
+    /// end). The taker sees such a receiver and what it waits for: the
+    /// receiver's pop confirmed the pause with a read-modify-write on
+    /// `head` after its registration, and the lift, later in `head`'s
+    /// order, acquires it (ringbuf-core `pause.rs`, "Seeing the pause
+    /// lifted"); so the taker sees the registration, the messages stored
+    /// before it, and the close if the receiver saw it.
+    ///
+    /// `Drained` futures re-check on a closed channel: one that found the
+    /// pause confirmed it the same way (`RingBuffer::consumers_paused`),
+    /// so the taker also reads the close that future saw.
+    ///
+    /// A woken taker, or a receive that would have found the messages
+    /// anyway, makes the wake a spurious one: it costs the lock of a
+    /// notification, only while receivers wait behind a lifted pause.
+    /// Loom models `a_pause_lifted_by_try_recv_wakes_a_receiver_for_the_message_behind_it`,
+    /// and for the close and `Drained` those in `tests/loom/review.rs`.
     #[inline(never)]
     fn pause_lifted(&self) {
+        let waiting = self.ring.consumers_waiting();
         if self.ring.is_closed() {
             // The channel may be drained now: `Drained` futures re-check.
             self.wake_drained();
-        }
-        if self.ring.consumers_waiting() && !self.ring.is_empty() {
+            if waiting {
+                self.wake_receivers_at_the_end();
+            }
+        } else if waiting && !self.ring.is_empty() {
             self.recv_waiters.notify(1, &self.recv_flag());
         }
     }

@@ -1600,3 +1600,5 @@ fn rendezvous_permit_commits_a_waiting_receiver() {
 
 #[path = "loom/handover.rs"]
 mod handover;
+#[path = "loom/pause_lifted.rs"]
+mod pause_lifted;

@@ -342,17 +342,22 @@ fn a_wake_spent_on_a_stream_that_took_another_message_reaches_the_next_receiver(
 // ---------------------------------------------------------------------------
 
 /// Fills a channel of `capacity` with the messages `100..=100 + capacity` while
-/// `capacity + 2` receivers wait, and returns their hooks: each message
+/// `capacity + 3` receivers wait, and returns their hooks: each message
 /// wakes one receiver, and the push that fills the buffer also hands the
 /// front message out of it to the receiver it wakes (`handed.rs`), so the
-/// buffer ends full with one message handed, and one receiver still waits
+/// buffer ends full with one message handed, and two receivers still wait
 /// (keeping the receivers' flag up).
+///
+/// Two, because the receive that takes the handed message and lifts the
+/// pause wakes the oldest of them for the messages behind it
+/// (`Chan::pause_lifted`), and the tests below need one still waiting
+/// after that.
 fn receivers_waiting_on_a_full_channel(
     tx: &Sender<u32>,
     rx: &'static Receiver<u32>,
     capacity: u32,
 ) -> Vec<Arc<Hooked>> {
-    let receivers: Vec<_> = (0..capacity + 2).map(|_| Hooked::new()).collect();
+    let receivers: Vec<_> = (0..capacity + 3).map(|_| Hooked::new()).collect();
     for hooks in &receivers {
         // Leaked: a waiting receive that stays queued until it is woken.
         let recv = Box::leak(Box::new(Box::pin(rx.recv())));
@@ -363,7 +368,7 @@ fn receivers_waiting_on_a_full_channel(
     }
     let woken: Vec<_> = receivers.iter().map(|r| r.wakes()).collect();
     let mut expected = vec![1; capacity as usize + 1];
-    expected.push(0);
+    expected.extend([0, 0]);
     assert_eq!(woken, expected, "each message woke one receiver");
     assert!(rx.is_full(), "the buffer is full, and one message handed");
     receivers
@@ -371,8 +376,9 @@ fn receivers_waiting_on_a_full_channel(
 
 /// The mirror image, S1 a `Send` on a full channel of capacity 2:
 ///
-/// 1. The channel is full, a message handed out of it, and one receiver
-///    waits ([`receivers_waiting_on_a_full_channel`]).
+/// 1. The channel is full, a message handed out of it, and two receivers
+///    wait ([`receivers_waiting_on_a_full_channel`]); taking the handed
+///    message below wakes the first of them, the last one stays.
 /// 2. S1 finds the channel full and registers; its waker's clone, before
 ///    the senders' flag goes up, receives all three messages (the flag is
 ///    down: nobody is woken).
@@ -396,7 +402,7 @@ fn a_wake_spent_on_a_send_that_filled_another_slot_reaches_the_next_sender() {
     {
         let second = Arc::clone(&second);
         let second_waker = second_hooks.waker();
-        receivers[3].on_wake(move || {
+        receivers[4].on_wake(move || {
             other_tx.try_send(7).expect("M1 left a slot free");
             second.start(other_tx.send(2), &second_waker);
             assert_eq!(rx.try_recv(), Ok(1), "M1 is received");
@@ -411,7 +417,12 @@ fn a_wake_spent_on_a_send_that_filled_another_slot_reaches_the_next_sender() {
 
     assert!(first_hooks.was_cloned(), "S1 registered");
     assert_eq!(first, Poll::Ready(Ok(())), "S1 sent M1 in its re-check");
-    assert_eq!(receivers[3].wakes(), 1, "S1's push woke the last receiver");
+    assert_eq!(
+        receivers[3].wakes(),
+        1,
+        "the take of the handed message woke a receiver for the messages behind it"
+    );
+    assert_eq!(receivers[4].wakes(), 1, "S1's push woke the last receiver");
     assert!(
         second.is_pending(),
         "S2 registered behind S1 and found the channel full"
@@ -432,8 +443,9 @@ fn a_wake_spent_on_a_send_that_filled_another_slot_reaches_the_next_sender() {
 /// messages at once, whose batch notification (two wakes under one lock)
 /// spends one of them on S1; on a channel of capacity 3:
 ///
-/// 1. The channel is full, a message handed out of it, and one receiver
-///    waits ([`receivers_waiting_on_a_full_channel`]).
+/// 1. The channel is full, a message handed out of it, and two receivers
+///    wait ([`receivers_waiting_on_a_full_channel`]); taking the handed
+///    message below wakes the first of them, the last one stays.
 /// 2. S1 finds the channel full and registers; its waker's clone receives
 ///    all four messages, before the senders' flag goes up.
 /// 3. S1's re-check sends M1 into the empty buffer; the push wakes the
@@ -456,7 +468,7 @@ fn a_batch_wake_spent_on_a_send_that_filled_another_slot_reaches_the_next_sender
         let later = later.clone();
         let later_wakers = later_hooks.clone().map(|hooks| hooks.waker());
         let batch = Arc::clone(&batch);
-        receivers[4].on_wake(move || {
+        receivers[5].on_wake(move || {
             other_tx.try_send(40).expect("M1 left two slots free");
             other_tx.try_send(50).expect("M1 left a slot free");
             later[0].start(other_tx.send(2), &later_wakers[0]);
@@ -478,7 +490,12 @@ fn a_batch_wake_spent_on_a_send_that_filled_another_slot_reaches_the_next_sender
 
     assert!(first_hooks.was_cloned(), "S1 registered");
     assert_eq!(first, Poll::Ready(Ok(())), "S1 sent M1 in its re-check");
-    assert_eq!(receivers[4].wakes(), 1, "S1's push woke the last receiver");
+    assert_eq!(
+        receivers[4].wakes(),
+        1,
+        "the take of the handed message woke a receiver for the messages behind it"
+    );
+    assert_eq!(receivers[5].wakes(), 1, "S1's push woke the last receiver");
     assert!(
         later[0].is_pending() && later[1].is_pending(),
         "S2 and S3 registered behind S1 and found the channel full"

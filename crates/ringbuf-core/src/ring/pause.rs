@@ -97,8 +97,13 @@ impl<T> RingBuffer<T> {
 
     /// Whether the consumers are paused ([`pop_and_pause`](Self::pop_and_pause)).
     ///
-    /// `Acquire`: a caller that reads an unpaused `head` after a pause sees
-    /// what the resumer did before lifting it.
+    /// A pause read is confirmed with a read-modify-write on `head`, as a
+    /// pop confirms one ("Seeing the pause lifted"): a caller that answers
+    /// "paused" and then waits for the lift (chan-async's `Drained`, which
+    /// waits for the channel to be empty) either sees the lift or is seen
+    /// by it, with everything it did before. `Acquire`: a caller that
+    /// reads an unpaused `head` after a pause sees what the resumer did
+    /// before lifting it.
     ///
     /// ```
     /// use ringbuf_core::RingBuffer;
@@ -111,6 +116,7 @@ impl<T> RingBuffer<T> {
     /// ```
     pub fn consumers_paused(&self) -> bool {
         self.head.load(Ordering::Acquire) & self.mark_bit != 0
+            && self.head.fetch_or(0, Ordering::AcqRel) & self.mark_bit != 0
     }
 }
 
