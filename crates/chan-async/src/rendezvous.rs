@@ -58,12 +58,12 @@ use std::task::{Context, Poll, Waker};
 use crate::chan::Chan;
 use crate::error::{SendError, TryRecvError, TrySendError};
 use crate::state::ChannelState;
-use crate::sync::Mutex;
-use crate::waiters::{wake_keeping_first_panic, WakerPanic};
-
+use crate::sync::{AtomicU8, Mutex, Ordering};
+use after::After;
 pub(crate) use place::{Key, Line};
 use slab::{Slab, NIL};
 
+mod after;
 mod place;
 mod slab;
 
@@ -81,7 +81,25 @@ const BATCH: usize = 8;
 /// The state of a rendezvous channel, behind one lock.
 pub(crate) struct Exchange<T> {
     inner: Mutex<Inner<T>>,
+    /// What a new send or receive would find, as the last lock section
+    /// left it: [`RECEIVER_WAITS`], [`VALUE_WAITS`], both once closed.
+    ///
+    /// Only a hint, for whether to clone the poll's waker before the lock
+    /// (a waker is foreign code, never run under it): a send that finds a
+    /// receiver, or a receive that finds a value, does not keep one, and
+    /// the clone and its drop cost a rendezvous about a tenth of its
+    /// instructions. A wrong hint costs a second lock section, or a
+    /// needless clone, never a wrong outcome: the lock decides. Written
+    /// under the lock and read `Relaxed`, as a hint may be stale.
+    ready: AtomicU8,
 }
+
+/// [`Exchange::ready`]: a free receiver waits, a send would hand its value
+/// over.
+const RECEIVER_WAITS: u8 = 1;
+/// [`Exchange::ready`]: a value waits (handed, or a blocked send's), a
+/// receive would take it.
+const VALUE_WAITS: u8 = 2;
 
 struct Inner<T> {
     closed: bool,
@@ -123,6 +141,35 @@ struct ReceiverEntry {
     stream: bool,
 }
 
+/// The waker a receive waits with, if it must.
+enum Waking<'w> {
+    /// A clone of the poll's waker, made before the lock.
+    Cloned(Waker),
+    /// Only the poll's waker: cloning it would run foreign code under the
+    /// lock.
+    Borrowed(&'w Waker),
+}
+
+impl Waking<'_> {
+    /// The clone, if there is one, for a receive that does not wait.
+    fn cloned(self) -> Option<Waker> {
+        match self {
+            Waking::Cloned(waker) => Some(waker),
+            Waking::Borrowed(_) => None,
+        }
+    }
+}
+
+/// How a receive under the lock ended.
+enum Received<R> {
+    /// With a value (`Some`), or at the end.
+    Done(Option<R>),
+    /// In line, with a waker that wakes the task.
+    Waiting,
+    /// It must wait, and has only a borrowed waker: nothing changed.
+    NeedsWaker,
+}
+
 /// What a cancelled send left behind.
 pub(crate) enum Withdrawn<T> {
     /// It never waited, or a receiver took its value (it was sent).
@@ -131,133 +178,17 @@ pub(crate) enum Withdrawn<T> {
     Value(T),
 }
 
-/// Wakers to wake, and values and wakers to drop, once the lock is
-/// released; and whether `Drained` futures must re-check.
-struct After<T> {
-    wake: Wakers,
-    discard: Wakers,
-    values: VecDeque<T>,
-    value: Option<T>,
-    drained: bool,
-}
-
-/// A few wakers on the stack; more (a close) spill to the heap.
-#[derive(Default)]
-struct Wakers {
-    few: [Option<Waker>; 4],
-    /// How many of `few` are filled (from the front); `more` holds any
-    /// only once all are.
-    len: usize,
-    more: Vec<Waker>,
-}
-
-impl Wakers {
-    fn push(&mut self, waker: Option<Waker>) {
-        let Some(waker) = waker else { return };
-        match self.few.get_mut(self.len) {
-            Some(slot) => {
-                *slot = Some(waker);
-                self.len += 1;
-            }
-            None => self.more.push(waker),
-        }
-    }
-
-    /// Wakes them all, even if some panic, and leaves none behind;
-    /// returns the first panic.
-    fn wake(&mut self) -> Result<(), WakerPanic> {
-        let mut first = Ok(());
-        let filled = std::mem::take(&mut self.len);
-        for slot in &mut self.few[..filled] {
-            if let Some(waker) = slot.take() {
-                wake_keeping_first_panic(waker, &mut first);
-            }
-        }
-        if !self.more.is_empty() {
-            for waker in self.more.drain(..) {
-                wake_keeping_first_panic(waker, &mut first);
-            }
-        }
-        first
-    }
-
-    /// Drops them all, unwoken. A panicking drop leaves the rest to the
-    /// `Wakers`' own drop.
-    fn clear(&mut self) {
-        let filled = std::mem::take(&mut self.len);
-        for slot in &mut self.few[..filled] {
-            *slot = None;
-        }
-        self.more.clear();
-    }
-}
-
-impl<T> After<T> {
-    fn new() -> Self {
-        Self {
-            wake: Wakers::default(),
-            discard: Wakers::default(),
-            values: VecDeque::new(),
-            value: None,
-            drained: false,
-        }
-    }
-
-    /// Runs, with the lock released: drops, wakes, wakes `Drained`
-    /// futures. Everything happens even if a waker or a value's `Drop`
-    /// panics; the first panic then goes on (not while one unwinds).
-    /// Works in place: an `After` is a few hundred bytes, and moving it
-    /// cost more than the rest in a rendezvous's round trip.
-    fn finish(&mut self, chan: &Chan<T>) {
-        /// Wakes, and re-raises, when dropped: also while a value's drop
-        /// panics.
-        struct Rest<'a, T> {
-            wake: &'a mut Wakers,
-            drained: bool,
-            chan: &'a Chan<T>,
-        }
-        impl<T> Drop for Rest<'_, T> {
-            fn drop(&mut self) {
-                let mut result = self.wake.wake();
-                if self.drained {
-                    let notified = self.chan.send_waiters.notify_all(&self.chan.send_flag());
-                    result = result.and(notified);
-                }
-                if let Err(panic) = result {
-                    if !std::thread::panicking() {
-                        std::panic::resume_unwind(panic);
-                    }
-                }
-            }
-        }
-        let rest = Rest {
-            wake: &mut self.wake,
-            drained: std::mem::take(&mut self.drained),
-            chan,
-        };
-        self.discard.clear();
-        self.value = None;
-        self.values.clear();
-        drop(rest);
-    }
-
-    /// Ends an `After` that [`finish`](After::finish) emptied. When none
-    /// of its collections ever allocated, nothing in it owns anything, and
-    /// it is forgotten instead of dropped: the drop glue would check every
-    /// waker slot again (about 70 instructions, a tenth of a rendezvous
-    /// receive on the current-thread runtime).
-    fn dispose(self) {
-        debug_assert!(self.wake.len == 0 && self.discard.len == 0 && self.value.is_none());
-        let owns_nothing = self.wake.more.capacity() == 0
-            && self.discard.more.capacity() == 0
-            && self.values.capacity() == 0;
-        if owns_nothing {
-            std::mem::forget(self);
-        }
-    }
-}
-
 impl<T> Inner<T> {
+    /// The [`Exchange::ready`] hint for this state.
+    fn ready(&self) -> u8 {
+        if self.closed {
+            return RECEIVER_WAITS | VALUE_WAITS;
+        }
+        let receiver = self.receivers.front(FREE) != NIL;
+        let value = !self.handed.is_empty() || self.senders.front(LINE) != NIL;
+        (u8::from(receiver) * RECEIVER_WAITS) | (u8::from(value) * VALUE_WAITS)
+    }
+
     /// A receive's take: a handed value first, then (while open) the value
     /// of the first blocked send, which completes.
     fn take(&mut self, after: &mut After<T>) -> Option<T> {
@@ -280,7 +211,7 @@ impl<T> Inner<T> {
             if let Sending::Waiting(value @ Some(_)) = &mut entry.state {
                 let value = value.take();
                 entry.state = Sending::Done;
-                after.wake.push(entry.waker.take());
+                after.wake(entry.waker.take());
                 self.senders.unlink(index);
                 return value;
             }
@@ -295,7 +226,7 @@ impl<T> Inner<T> {
         while index != NIL {
             self.receivers.unlink(index);
             let entry = self.receivers.get_mut(index);
-            after.wake.push(entry.waker.take());
+            after.wake(entry.waker.take());
             if !entry.stream {
                 return;
             }
@@ -353,7 +284,7 @@ impl<T> Inner<T> {
             }
             self.senders.unlink(sender);
             let entry = self.senders.get_mut(sender);
-            after.wake.push(entry.waker.take());
+            after.wake(entry.waker.take());
             let Sending::Waiting(value) = std::mem::replace(&mut entry.state, Sending::Done) else {
                 unreachable!("only waiting senders are in line");
             };
@@ -398,7 +329,7 @@ impl<T> Inner<T> {
         for list in [FREE, COMMITTED] {
             let mut index = self.receivers.front(list);
             while index != NIL {
-                after.wake.push(self.receivers.get_mut(index).waker.take());
+                after.wake(self.receivers.get_mut(index).waker.take());
                 index = self.receivers.next(index);
             }
         }
@@ -410,7 +341,7 @@ impl<T> Inner<T> {
     fn leave_receiver(&mut self, index: usize, cancelled: bool, after: &mut After<T>) {
         let list = self.receivers.list_of(index);
         let entry = self.receivers.remove(index);
-        after.discard.push(entry.waker);
+        after.discard(entry.waker);
         match list {
             Some(FREE) => {}
             Some(_) => {
@@ -439,7 +370,7 @@ impl<T> Inner<T> {
         let entry = self.senders.get_mut(sender);
         debug_assert!(matches!(entry.state, Sending::Waiting(None)));
         entry.state = Sending::Done;
-        after.wake.push(entry.waker.take());
+        after.wake(entry.waker.take());
         self.receivers.relink(index, COMMITTED);
         self.permits += 1;
     }
@@ -456,6 +387,7 @@ impl<T> Exchange<T> {
                 receivers: Slab::new(),
                 permits: 0,
             }),
+            ready: AtomicU8::new(0),
         }
     }
 }
@@ -486,15 +418,21 @@ impl<'a, T> Rv<'a, T> {
         Self { ex, chan }
     }
 
+    /// Whether the [`Exchange::ready`] hint has `what`.
+    fn likely(self, what: u8) -> bool {
+        self.ex.ready.load(Ordering::Relaxed) & what != 0
+    }
+
     /// Runs `f` under the lock, then what it left to do without it.
     fn locked<R>(self, f: impl FnOnce(&mut Inner<T>, &mut After<T>) -> R) -> R {
         let mut after = After::new();
         let result = {
             let mut inner = self.ex.inner.lock();
-            f(&mut inner, &mut after)
+            let result = f(&mut inner, &mut after);
+            self.ex.ready.store(inner.ready(), Ordering::Relaxed);
+            result
         };
         after.finish(self.chan);
-        after.dispose();
         result
     }
 
@@ -517,17 +455,27 @@ impl<'a, T> Rv<'a, T> {
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<T>>> {
         let Some(index) = *key else {
-            let message = value.take().expect("a send not yet waiting has its value");
+            let mut message = value.take().expect("a send not yet waiting has its value");
+            if self.likely(RECEIVER_WAITS) {
+                // A receiver waits: the send will not need a waker.
+                match self.locked(|inner, after| inner.offer(message, after)) {
+                    Ok(()) => return Poll::Ready(Ok(())),
+                    Err(TrySendError::Closed(message)) => {
+                        return Poll::Ready(Err(SendError(message)))
+                    }
+                    Err(TrySendError::Full(back)) => message = back,
+                }
+            }
             // Cloned outside the lock (foreign code), so that one lock
             // either hands the value over or queues it.
             let waker = cx.waker().clone();
             return self.locked(|inner, after| match inner.offer(message, after) {
                 Ok(()) => {
-                    after.discard.push(Some(waker));
+                    after.discard(Some(waker));
                     Poll::Ready(Ok(()))
                 }
                 Err(TrySendError::Closed(message)) => {
-                    after.discard.push(Some(waker));
+                    after.discard(Some(waker));
                     Poll::Ready(Err(SendError(message)))
                 }
                 Err(TrySendError::Full(message)) => {
@@ -580,7 +528,7 @@ impl<'a, T> Rv<'a, T> {
                 refresh(&mut entry.waker, waker, after);
                 return Poll::Pending;
             }
-            after.discard.push(Some(waker));
+            after.discard(Some(waker));
             Poll::Ready(inner.leave_sender(key, index, after))
         })
     }
@@ -596,7 +544,7 @@ impl<'a, T> Rv<'a, T> {
         };
         self.locked(|inner, after| {
             let entry = inner.senders.remove(index);
-            after.discard.push(entry.waker);
+            after.discard(entry.waker);
             match entry.state {
                 Sending::Waiting(Some(value)) | Sending::Closed(Some(value)) => {
                     Withdrawn::Value(value)
@@ -671,11 +619,32 @@ impl<'a, T> Rv<'a, T> {
         then: impl FnOnce(&mut Inner<T>, &mut After<T>, T) -> R,
     ) -> Poll<Option<R>> {
         let mut then = Some(then);
-        // Cloned outside the lock (foreign code), so that one lock either
-        // takes a value or queues.
-        let waker = cx.waker().clone();
-        self.locked(|inner, after| inner.receive(key, waker, stream, after, &mut then))
-            .map_or(Poll::Pending, Poll::Ready)
+        let current = cx.waker();
+        // A receiver in line, polled again, usually takes the value it was
+        // woken for, or waits on with the waker it has; a new one that
+        // finds a value waiting ([`Exchange::ready`]) takes it: none of
+        // them needs a clone. Otherwise it is cloned outside the lock
+        // (foreign code), so that one lock either takes a value or queues.
+        let first = if key.is_some() || self.likely(VALUE_WAITS) {
+            self.locked(|inner, after| {
+                inner.receive(key, Waking::Borrowed(current), stream, after, &mut then)
+            })
+        } else {
+            Received::NeedsWaker
+        };
+        let received = match first {
+            Received::NeedsWaker => {
+                let waker = current.clone();
+                self.locked(|inner, after| {
+                    inner.receive(key, Waking::Cloned(waker), stream, after, &mut then)
+                })
+            }
+            received => received,
+        };
+        match received {
+            Received::Done(output) => Poll::Ready(output),
+            _ => Poll::Pending,
+        }
     }
 
     /// A receiver gives up waiting; a value it was handed goes to the next.
@@ -710,11 +679,11 @@ impl<'a, T> Rv<'a, T> {
             let waker = cx.waker().clone();
             return self.locked(|inner, after| match inner.commit() {
                 Ok(()) => {
-                    after.discard.push(Some(waker));
+                    after.discard(Some(waker));
                     Poll::Ready(Ok(()))
                 }
                 Err(TrySendError::Closed(())) => {
-                    after.discard.push(Some(waker));
+                    after.discard(Some(waker));
                     Poll::Ready(Err(SendError(())))
                 }
                 Err(TrySendError::Full(())) => {
@@ -742,7 +711,7 @@ impl<'a, T> Rv<'a, T> {
         self.locked(|inner, after| {
             inner.permits -= 1;
             if inner.receivers_gone {
-                after.value = Some(value);
+                after.drop_values([value]);
             } else {
                 inner.handed.push_back(value);
                 let index = inner.receivers.front(COMMITTED);
@@ -783,7 +752,7 @@ impl<'a, T> Rv<'a, T> {
                 let granted = match &mut entry.state {
                     Sending::Waiting(value) => {
                         entry.state = Sending::Closed(value.take());
-                        after.wake.push(entry.waker.take());
+                        after.wake(entry.waker.take());
                         false
                     }
                     // Granted, not yet returned: it returns `Err`.
@@ -816,7 +785,7 @@ impl<'a, T> Rv<'a, T> {
     pub(crate) fn drop_handed(self) {
         self.locked(|inner, after| {
             inner.receivers_gone = true;
-            after.values = std::mem::take(&mut inner.handed);
+            after.drop_values(inner.handed.drain(..));
             after.drained = true;
         });
     }
@@ -846,23 +815,23 @@ impl<'a, T> Rv<'a, T> {
 }
 
 impl<T> Inner<T> {
-    /// One receive under the lock: `Some` when finished; otherwise it waits
-    /// in line, to be woken through `waker` (dropped after the lock if it
-    /// is not kept).
+    /// One receive under the lock: finished, or waiting in line to be
+    /// woken through `waker`; or, with only the poll's waker borrowed, in
+    /// need of a clone to wait with (nothing changed then).
     fn receive<R>(
         &mut self,
         key: &mut Option<usize>,
-        waker: Waker,
+        waker: Waking<'_>,
         stream: bool,
         after: &mut After<T>,
         then: &mut Option<impl FnOnce(&mut Inner<T>, &mut After<T>, T) -> R>,
-    ) -> Option<Option<R>> {
+    ) -> Received<R> {
         // A receiver committed to a permit waits for that value (or any
         // handed one), not for a blocked send: polled again before the
         // permit sends, it leaves blocked sends to receives that are free.
         let committed = key.is_some_and(|index| self.receivers.list_of(index) == Some(COMMITTED));
         if let Some(value) = self.take_from(!committed, after) {
-            after.discard.push(Some(waker));
+            after.discard(waker.cloned());
             if let Some(index) = key.take() {
                 self.leave_receiver(index, false, after);
             }
@@ -870,15 +839,30 @@ impl<T> Inner<T> {
                 after.drained = true;
             }
             let then = then.take().expect("a receive finishes once");
-            return Some(Some(then(self, after, value)));
+            return Received::Done(Some(then(self, after, value)));
         }
         if self.closed && self.permits == 0 {
-            after.discard.push(Some(waker));
+            after.discard(waker.cloned());
             if let Some(index) = key.take() {
                 self.leave_receiver(index, false, after);
             }
-            return Some(None);
+            return Received::Done(None);
         }
+        let waker = match waker {
+            Waking::Cloned(waker) => waker,
+            Waking::Borrowed(current) => {
+                // Waits on with the waker it has, if that one wakes the
+                // same task; otherwise it must come back with a clone.
+                let kept = key.and_then(|index| {
+                    self.receivers.list_of(index)?;
+                    self.receivers.get_mut(index).waker.as_ref()
+                });
+                if kept.is_some_and(|kept| kept.will_wake(current)) {
+                    return Received::Waiting;
+                }
+                return Received::NeedsWaker;
+            }
+        };
         match *key {
             Some(index) if self.receivers.list_of(index).is_some() => {
                 refresh(&mut self.receivers.get_mut(index).waker, waker, after);
@@ -900,7 +884,7 @@ impl<T> Inner<T> {
                 self.receiver_arrived(index, after);
             }
         }
-        None
+        Received::Waiting
     }
 
     /// A served or closed sender's entry is read and freed: `Ok` if its
@@ -914,7 +898,7 @@ impl<T> Inner<T> {
     ) -> Result<(), Option<T>> {
         *key = None;
         let entry = self.senders.remove(index);
-        after.discard.push(entry.waker);
+        after.discard(entry.waker);
         match entry.state {
             Sending::Done => Ok(()),
             Sending::Closed(value) => Err(value),
@@ -948,7 +932,7 @@ impl<T> Inner<T> {
 /// task; the one not kept is dropped after the lock.
 fn refresh<T>(current: &mut Option<Waker>, waker: Waker, after: &mut After<T>) {
     match current {
-        Some(current) if current.will_wake(&waker) => after.discard.push(Some(waker)),
-        _ => after.discard.push(current.replace(waker)),
+        Some(current) if current.will_wake(&waker) => after.discard(Some(waker)),
+        _ => after.discard(current.replace(waker)),
     }
 }

@@ -1,0 +1,230 @@
+//! What a lock section of the exchange leaves for after the lock: wakers
+//! to wake, wakers and values to drop, and whether `Drained` futures must
+//! re-check. A waker's `wake`, `clone` and `drop` and a value's `drop` are
+//! foreign code, which may re-enter the channel or panic, so none of it
+//! runs under the exchange's lock.
+//!
+//! Every operation on a rendezvous channel takes the lock once or twice,
+//! and each time makes, fills and empties an [`After`]: so it is kept
+//! small and cheap to make. A section wakes at most two wakers and drops
+//! at most two in all but rare cases (a close, a `recv_many`, a stream
+//! sharing its wake), so two of each live inline and the rest spill to the
+//! heap. Under 128 bytes, it is moved and made with a few register stores
+//! instead of a `memcpy`: with room for four wakers of each kind (about
+//! 250 bytes), making, moving and emptying it took about a third of a
+//! rendezvous's instructions on the current-thread runtime.
+
+use std::task::Waker;
+
+use crate::chan::Chan;
+use crate::waiters::{wake_keeping_first_panic, WakerPanic};
+
+/// Wakers to wake, and wakers and values to drop, once the lock is
+/// released; and whether `Drained` futures must re-check.
+pub(super) struct After<T> {
+    /// The first two wakers to wake.
+    wake: [Option<Waker>; 2],
+    /// The first two wakers to drop unwoken.
+    discard: [Option<Waker>; 2],
+    /// The wakers beyond those, each with whether to wake it.
+    more: Vec<(Waker, bool)>,
+    /// Values to drop: those handed when the last receiver went, or a
+    /// permit's value with no receiver left.
+    values: Vec<T>,
+    /// `Drained` futures (queued with the buffered senders) must re-check.
+    pub(super) drained: bool,
+}
+
+impl<T> After<T> {
+    pub(super) fn new() -> Self {
+        Self {
+            wake: [None, None],
+            discard: [None, None],
+            more: Vec::new(),
+            values: Vec::new(),
+            drained: false,
+        }
+    }
+
+    /// Wakes `waker`, if there is one, after the lock.
+    pub(super) fn wake(&mut self, waker: Option<Waker>) {
+        if let Some(waker) = waker {
+            Self::keep(&mut self.wake, &mut self.more, waker, true);
+        }
+    }
+
+    /// Drops `waker`, if there is one, after the lock.
+    pub(super) fn discard(&mut self, waker: Option<Waker>) {
+        if let Some(waker) = waker {
+            Self::keep(&mut self.discard, &mut self.more, waker, false);
+        }
+    }
+
+    /// Puts `waker` in the first free slot of `few`, or else in `more`.
+    fn keep(few: &mut [Option<Waker>; 2], more: &mut Vec<(Waker, bool)>, waker: Waker, wake: bool) {
+        match few.iter_mut().find(|slot| slot.is_none()) {
+            Some(slot) => *slot = Some(waker),
+            None => more.push((waker, wake)),
+        }
+    }
+
+    /// Drops `values` after the lock.
+    pub(super) fn drop_values(&mut self, values: impl IntoIterator<Item = T>) {
+        self.values.extend(values);
+    }
+
+    /// Runs, with the lock released: drops, wakes, wakes `Drained`
+    /// futures. Everything happens even if a waker or a value's `Drop`
+    /// panics; the first panic then goes on (not while one unwinds).
+    #[inline]
+    pub(super) fn finish(self, chan: &Chan<T>) {
+        if self.drained || self.more.capacity() != 0 || self.values.capacity() != 0 {
+            return self.finish_all(chan);
+        }
+        // The common case: at most two wakers of each kind. They are
+        // woken before the others are dropped, so a drop that panics
+        // leaves nobody unwoken.
+        let After {
+            wake: [first, second],
+            discard,
+            ..
+        } = self;
+        match (first, second) {
+            (first, None) => {
+                if let Some(first) = first {
+                    first.wake();
+                }
+                drop(discard);
+            }
+            (first, Some(second)) => {
+                let mut panic = Ok(());
+                if let Some(first) = first {
+                    wake_keeping_first_panic(first, &mut panic);
+                }
+                wake_keeping_first_panic(second, &mut panic);
+                drop(discard);
+                if let Err(panic) = panic {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+        }
+    }
+
+    /// [`finish`](After::finish) with values to drop first, spilled
+    /// wakers, or `Drained` futures to wake.
+    #[cold]
+    #[inline(never)]
+    fn finish_all(mut self, chan: &Chan<T>) {
+        /// Wakes, and re-raises, when dropped: also while a drop panics.
+        struct Rest<'a, T> {
+            wake: &'a mut [Option<Waker>; 2],
+            more: &'a mut Vec<(Waker, bool)>,
+            drained: bool,
+            chan: &'a Chan<T>,
+        }
+        impl<T> Drop for Rest<'_, T> {
+            fn drop(&mut self) {
+                let mut first: Result<(), WakerPanic> = Ok(());
+                for waker in self.wake.iter_mut().filter_map(Option::take) {
+                    wake_keeping_first_panic(waker, &mut first);
+                }
+                // The discards among them were dropped before this,
+                // unless one's drop panicked.
+                for (waker, wake) in self.more.drain(..) {
+                    if wake {
+                        wake_keeping_first_panic(waker, &mut first);
+                    }
+                }
+                if self.drained {
+                    let notified = self.chan.send_waiters.notify_all(&self.chan.send_flag());
+                    first = first.and(notified);
+                }
+                if let Err(panic) = first {
+                    if !std::thread::panicking() {
+                        std::panic::resume_unwind(panic);
+                    }
+                }
+            }
+        }
+        let rest = Rest {
+            wake: &mut self.wake,
+            more: &mut self.more,
+            drained: self.drained,
+            chan,
+        };
+        self.discard = [None, None];
+        // Drops the discards, keeping the wakers to wake in order.
+        rest.more.retain(|(_, wake)| *wake);
+        self.values.clear();
+        drop(rest);
+    }
+}
+
+#[cfg(all(test, not(chan_loom)))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    /// Counts its wakes and its drops.
+    #[derive(Default)]
+    struct Counts {
+        woken: AtomicUsize,
+        dropped: AtomicUsize,
+    }
+
+    struct Counting(Arc<Counts>);
+
+    impl Wake for Counting {
+        fn wake(self: Arc<Self>) {
+            self.0.woken.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    impl Drop for Counting {
+        fn drop(&mut self) {
+            self.0.dropped.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn waker(counts: &Arc<Counts>) -> Option<Waker> {
+        Some(Waker::from(Arc::new(Counting(counts.clone()))))
+    }
+
+    #[test]
+    fn small_enough_to_move_without_memcpy() {
+        assert!(std::mem::size_of::<After<u64>>() <= 128);
+    }
+
+    #[test]
+    fn wakes_what_it_wakes_and_only_drops_what_it_discards_however_many() {
+        // With values to drop, and without: the two ways through `finish`.
+        for (n, values) in [0, 1, 2, 3, 5]
+            .into_iter()
+            .flat_map(|n| [(n, false), (n, true)])
+        {
+            let chan = Chan::<u64>::new(1);
+            let (woken, discarded) = (Arc::default(), Arc::default());
+            let mut after = After::new();
+            for _ in 0..n {
+                after.wake(waker(&woken));
+                after.discard(waker(&discarded));
+            }
+            after.wake(None);
+            after.discard(None);
+            if values {
+                after.drop_values([1, 2]);
+            }
+            after.finish(&chan);
+            let count = |c: &Counts| {
+                (
+                    c.woken.load(Ordering::SeqCst),
+                    c.dropped.load(Ordering::SeqCst),
+                )
+            };
+            assert_eq!(count(&woken), (n, n), "{n} wakers to wake");
+            assert_eq!(count(&discarded), (0, n), "{n} wakers to drop");
+        }
+    }
+}
