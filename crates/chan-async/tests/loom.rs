@@ -1553,6 +1553,51 @@ fn rendezvous_blocked_send_racing_a_receive_and_close() {
     });
 }
 
+/// A blocked send whose value a receive takes while its owner polls it
+/// and then drops it, and a second send that queues meanwhile. The
+/// owner's poll is `Ok` exactly when the value was received; its drop
+/// withdraws nothing of the second send's; every value is dropped once,
+/// and the second send's is still there to receive. (Written for a
+/// variant in which the receive freed a served send's entry, so that a
+/// later send could take its index: it failed there when the owner knew
+/// its entry by its index alone. That variant measured no faster and was
+/// not kept; the model stays, for the race of a serve with a withdraw.)
+#[test]
+fn rendezvous_served_send_racing_its_owner_and_a_send_in_its_place() {
+    model(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = channel::<Counted>(0);
+        let (_, waker) = flag();
+        let mut cx = Context::from_waker(&waker);
+        let mut send = Box::pin(tx.send(Counted(drops.clone())));
+        assert!(send.as_mut().poll(&mut cx).is_pending());
+        let other = tx.clone();
+        let second_drops = drops.clone();
+        let receiver = thread::spawn(move || {
+            let taken = rx.try_recv().ok();
+            // The freed entry's place may go to this send.
+            let (sent, _) = poll_once_leaking(other.send(Counted(second_drops)));
+            (taken.map(drop).is_some(), sent.is_some(), rx)
+        });
+        let polled = send.as_mut().poll(&mut cx);
+        drop(send);
+        let (taken, second_sent, rx) = receiver.join().unwrap();
+        match polled {
+            Poll::Ready(Ok(())) => assert!(taken, "`Ok` without a receive"),
+            Poll::Ready(Err(_)) => panic!("nobody closed"),
+            Poll::Pending => {}
+        }
+        // Received and dropped, or withdrawn and dropped: once.
+        assert_eq!(drops.load(Ordering::SeqCst), 1, "the first value");
+        assert!(!second_sent, "no receiver waited for the second send");
+        assert!(
+            rx.try_recv().is_ok(),
+            "the second send's value was withdrawn"
+        );
+        drop(tx);
+    });
+}
+
 /// A permit on a rendezvous channel, racing with a receiver that arrives
 /// and one that leaves: a reserve is granted only with a receiver waiting,
 /// and its value reaches a receiver that is woken for it.

@@ -14,6 +14,7 @@
 //! 250 bytes), making, moving and emptying it took about a third of a
 //! rendezvous's instructions on the current-thread runtime.
 
+use std::panic::AssertUnwindSafe;
 use std::task::Waker;
 
 use crate::chan::Chan;
@@ -82,31 +83,25 @@ impl<T> After<T> {
             return self.finish_all(chan);
         }
         // The common case: at most two wakers of each kind. They are
-        // woken before the others are dropped, so a drop that panics
-        // leaves nobody unwoken.
+        // woken before the others are dropped, each under `catch_unwind`,
+        // so a wake that panics neither stops the other wake nor leaves
+        // the discards to be dropped while it unwinds (where a drop that
+        // panics too would abort).
         let After {
             wake: [first, second],
             discard,
             ..
         } = self;
-        match (first, second) {
-            (first, None) => {
-                if let Some(first) = first {
-                    first.wake();
-                }
-                drop(discard);
-            }
-            (first, Some(second)) => {
-                let mut panic = Ok(());
-                if let Some(first) = first {
-                    wake_keeping_first_panic(first, &mut panic);
-                }
-                wake_keeping_first_panic(second, &mut panic);
-                drop(discard);
-                if let Err(panic) = panic {
-                    std::panic::resume_unwind(panic);
-                }
-            }
+        let mut panic = Ok(());
+        for waker in [first, second].into_iter().flatten() {
+            wake_keeping_first_panic(waker, &mut panic);
+        }
+        let dropped = std::panic::catch_unwind(AssertUnwindSafe(move || drop(discard)));
+        if let (Err(dropping), Ok(())) = (dropped, &panic) {
+            panic = Err(dropping);
+        }
+        if let Err(panic) = panic {
+            std::panic::resume_unwind(panic);
         }
     }
 
@@ -190,6 +185,50 @@ mod tests {
 
     fn waker(counts: &Arc<Counts>) -> Option<Waker> {
         Some(Waker::from(Arc::new(Counting(counts.clone()))))
+    }
+
+    /// Its `wake` panics.
+    struct PanicsOnWake;
+
+    impl Wake for PanicsOnWake {
+        fn wake(self: Arc<Self>) {
+            panic!("a waker's wake panics");
+        }
+    }
+
+    /// Its drop (of the last reference) panics.
+    struct PanicsOnDrop;
+
+    impl Wake for PanicsOnDrop {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("a waker's drop panics");
+        }
+    }
+
+    /// A waker that panics and one dropped unwoken that panics, in one
+    /// section: the other waker is still woken, and the first panic goes
+    /// on, once. Fails (the process aborts) if the discards are dropped
+    /// while the wake's panic unwinds.
+    #[test]
+    fn a_panicking_wake_and_a_panicking_discard_make_one_panic() {
+        for others in [0, 1] {
+            let chan = Chan::<u64>::new(1);
+            let woken = Arc::default();
+            let mut after = After::new();
+            after.wake(Some(Waker::from(Arc::new(PanicsOnWake))));
+            for _ in 0..others {
+                after.wake(waker(&woken));
+            }
+            after.discard(Some(Waker::from(Arc::new(PanicsOnDrop))));
+            let panic = std::panic::catch_unwind(AssertUnwindSafe(|| after.finish(&chan)))
+                .expect_err("a waker panicked");
+            assert_eq!(panic.downcast_ref(), Some(&"a waker's wake panics"));
+            assert_eq!(woken.woken.load(Ordering::SeqCst), others);
+        }
     }
 
     #[test]
