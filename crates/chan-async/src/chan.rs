@@ -319,8 +319,8 @@ impl<T> Chan<T> {
     }
 
     /// Wakes every waiting receiver of a closed channel (once its last
-    /// permit is gone, or a pause that held a receive back is lifted): each
-    /// takes a message or sees the end.
+    /// permit is gone, or once the hand-over's pause is lifted): each takes
+    /// a message or sees the end.
     fn wake_receivers_at_the_end(&self) {
         if let Err(panic) = self.recv_waiters.notify_all(&self.recv_flag()) {
             std::panic::resume_unwind(panic);
@@ -400,7 +400,7 @@ impl<T> Chan<T> {
     /// anyway, makes the wake a spurious one: it costs the lock of a
     /// notification, only while receivers wait behind a lifted pause.
     /// Loom models `a_pause_lifted_by_try_recv_wakes_a_receiver_for_the_message_behind_it`,
-    /// and for the close and `Drained` those in `tests/loom/review.rs`.
+    /// and for the close and `Drained` those in `tests/loom/pause_lifted.rs`.
     #[inline(never)]
     fn pause_lifted(&self) {
         let waiting = self.ring.consumers_waiting();
