@@ -459,19 +459,28 @@ impl WaitQueue {
     /// notification, counting it [`InFlight`]; if it is a stream, also the
     /// waiter behind it (the stream may never come back for its wake).
     /// Under the lock.
+    #[inline]
     fn take_first(&self, list: &mut WaitList) -> Taken {
-        let mut taken: Taken = [None, None];
-        for slot in &mut taken {
-            let Some(kind) = list.front_kind(Kind::One) else {
-                break;
-            };
-            *slot = list.pop_front(Kind::One);
-            if kind == Kind::One {
-                self.in_flight.woken();
-                break;
-            }
+        let Some((waker, serial, kind)) = list.pop_front(Kind::One) else {
+            return [None, None];
+        };
+        if kind == Kind::One {
+            self.in_flight.woken();
+            return [Some((waker, serial)), None];
         }
-        taken
+        [Some((waker, serial)), self.take_behind_stream(list)]
+    }
+
+    /// The waiter behind a stream that [`take_first`](Self::take_first)
+    /// took, if any, counted [`InFlight`] unless it is a stream too. Out of
+    /// line: the futures' waits never queue streams.
+    #[inline(never)]
+    fn take_behind_stream(&self, list: &mut WaitList) -> Option<(Waker, u64)> {
+        let (waker, serial, kind) = list.pop_front(Kind::One)?;
+        if kind == Kind::One {
+            self.in_flight.woken();
+        }
+        Some((waker, serial))
     }
 
     /// Wakes the waiters a notification took off the queue (after the lock
@@ -632,7 +641,11 @@ impl WaitQueue {
                     };
                     left[kind.fifo()] -= 1;
                     let next = match kind {
-                        Kind::All => [list.pop_front(kind), None],
+                        Kind::All => [
+                            list.pop_front(kind)
+                                .map(|(waker, serial, _)| (waker, serial)),
+                            None,
+                        ],
                         _ => self.take_first(&mut list),
                     };
                     for (waker, _) in next.into_iter().flatten() {

@@ -208,53 +208,62 @@ impl WaitList {
     /// first did, ahead of every later one. Several woken waiters that come
     /// back, in any order, are thus served in the order they first came.
     pub(super) fn queue(&mut self, kind: Kind, waker: Waker, returning: Option<u64>) -> Ticket {
-        let index = if self.free == NIL {
-            self.entries.push(Entry {
-                serial: 0,
-                age: 0,
-                kind,
-                waker: None,
-                prev: NIL,
-                next: NIL,
-            });
-            self.entries.len() - 1
-        } else {
-            let index = self.free;
-            self.free = self.entries[index].next;
-            index
-        };
         self.serials += 1;
         let serial = self.serials;
         let age = returning.unwrap_or(serial);
+        let fifo = kind.fifo();
         // The first entry younger than this one; NIL: none, go last. Only a
         // returning waiter looks, past the (few) older returning waiters.
         let mut next = NIL;
         if returning.is_some() {
-            next = self.fifos[kind.fifo()].head;
+            next = self.fifos[fifo].head;
             while next != NIL && self.entries[next].age < age {
                 next = self.entries[next].next;
             }
         }
-        let fifo = &mut self.fifos[kind.fifo()];
-        fifo.len += 1;
+        // The free list's head, or a new entry past the end. Linking it in
+        // first touches only queued entries, so the free entry's `next`
+        // still names the rest of the free list below.
+        let index = if self.free == NIL {
+            self.entries.len()
+        } else {
+            self.free
+        };
         let prev = if next == NIL {
-            std::mem::replace(&mut fifo.tail, index)
+            std::mem::replace(&mut self.fifos[fifo].tail, index)
         } else {
             std::mem::replace(&mut self.entries[next].prev, index)
         };
         if prev == NIL {
-            self.fifos[kind.fifo()].head = index;
+            self.fifos[fifo].head = index;
         } else {
             self.entries[prev].next = index;
         }
-        self.entries[index] = Entry {
-            serial,
-            age,
-            kind,
-            waker: Some(waker),
-            prev,
-            next,
-        };
+        self.fifos[fifo].len += 1;
+        if index == self.entries.len() {
+            self.entries.push(Entry {
+                serial,
+                age,
+                kind,
+                waker: Some(waker),
+                prev,
+                next,
+            });
+        } else {
+            // Only the fields a queued entry changes are written, not a
+            // whole new entry over the old one.
+            let entry = &mut self.entries[index];
+            self.free = entry.next;
+            entry.serial = serial;
+            entry.age = age;
+            entry.kind = kind;
+            entry.prev = prev;
+            entry.next = next;
+            // A free entry holds no waker (see the invariants): nothing to
+            // drop, and forgetting the `None` spares the drop's check.
+            debug_assert!(entry.waker.is_none(), "a free entry with a waker");
+            std::mem::forget(entry.waker.replace(waker));
+        }
         Ticket {
             index,
             serial,
@@ -263,22 +272,33 @@ impl WaitList {
         }
     }
 
-    /// The kind of the oldest entry in `kind`'s list, if any.
-    pub(super) fn front_kind(&self, kind: Kind) -> Option<Kind> {
-        let index = self.fifos[kind.fifo()].head;
-        (index != NIL).then(|| self.entries[index].kind)
-    }
-
-    /// Takes the oldest entry of `kind` off its list and frees it; returns
-    /// its waker and the serial it had.
-    pub(super) fn pop_front(&mut self, kind: Kind) -> Option<(Waker, u64)> {
-        let index = self.fifos[kind.fifo()].head;
+    /// Takes the oldest entry of `kind`'s list off it and frees it; returns
+    /// its waker, the serial it had and its kind.
+    #[inline]
+    pub(super) fn pop_front(&mut self, kind: Kind) -> Option<(Waker, u64, Kind)> {
+        let fifo = &mut self.fifos[kind.fifo()];
+        let index = fifo.head;
         if index == NIL {
             return None;
         }
-        let serial = self.entries[index].serial;
-        let waker = self.remove(index)?;
-        Some((waker, serial))
+        // `remove` for the head, whose `prev` is NIL: no branch on a
+        // neighbour before it.
+        let next = self.entries[index].next;
+        fifo.head = next;
+        if next == NIL {
+            fifo.tail = NIL;
+        } else {
+            self.entries[next].prev = NIL;
+        }
+        fifo.len -= 1;
+        let entry = &mut self.entries[index];
+        debug_assert_ne!(entry.serial, 0, "removing a free entry");
+        debug_assert_eq!(entry.prev, NIL, "the head has no predecessor");
+        let serial = std::mem::replace(&mut entry.serial, 0);
+        entry.next = self.free;
+        self.free = index;
+        let kind = entry.kind;
+        entry.waker.take().map(|waker| (waker, serial, kind))
     }
 
     /// Unlinks the queued entry `index` and frees it; returns its waker (to
