@@ -459,7 +459,7 @@ impl WaitQueue {
     /// notification, counting it [`InFlight`]; if it is a stream, also the
     /// waiter behind it (the stream may never come back for its wake).
     /// Under the lock.
-    #[inline]
+    #[inline(always)]
     fn take_first(&self, list: &mut WaitList) -> Taken {
         let Some((waker, serial, kind)) = list.pop_front(Kind::One) else {
             return [None, None];
@@ -473,7 +473,7 @@ impl WaitQueue {
 
     /// The waiter behind a stream that [`take_first`](Self::take_first)
     /// took, if any, counted [`InFlight`] unless it is a stream too. Out of
-    /// line: the futures' waits never queue streams.
+    /// line: only a receiver's stream and a sender's sink queue streams.
     #[inline(never)]
     fn take_behind_stream(&self, list: &mut WaitList) -> Option<(Waker, u64)> {
         let (waker, serial, kind) = list.pop_front(Kind::One)?;
@@ -489,16 +489,23 @@ impl WaitQueue {
     /// If the first waker panics, the second (the waiter behind a stream,
     /// which shares the wake) is still woken, then the panic goes on: it is
     /// off the queue, and nobody else would wake it.
+    #[inline(always)]
     fn wake_taken(&self, taken: Taken) {
         let [first, behind] = taken;
         let Some((waker, serial)) = first else {
             return;
         };
         self.notified.record(serial);
-        let Some((behind, behind_serial)) = behind else {
-            waker.wake();
-            return;
-        };
+        match behind {
+            None => waker.wake(),
+            Some(behind) => self.wake_with_behind(waker, behind),
+        }
+    }
+
+    /// The rest of [`wake_taken`](Self::wake_taken) when a stream was taken
+    /// with the waiter behind it: out of line, as streams are rare.
+    #[inline(never)]
+    fn wake_with_behind(&self, waker: Waker, (behind, behind_serial): (Waker, u64)) {
         let woken = std::panic::catch_unwind(AssertUnwindSafe(|| waker.wake()));
         self.notified.record(behind_serial);
         behind.wake();
