@@ -207,28 +207,24 @@ impl WaitList {
     /// goes back to its place: behind every waiter that registered before it
     /// first did, ahead of every later one. Several woken waiters that come
     /// back, in any order, are thus served in the order they first came.
+    #[inline(always)]
     pub(super) fn queue(&mut self, kind: Kind, waker: Waker, returning: Option<u64>) -> Ticket {
         self.serials += 1;
         let serial = self.serials;
-        let age = returning.unwrap_or(serial);
         let fifo = kind.fifo();
         // The first entry younger than this one; NIL: none, go last. Only a
         // returning waiter looks, past the (few) older returning waiters.
-        let mut next = NIL;
-        if returning.is_some() {
-            next = self.fifos[fifo].head;
-            while next != NIL && self.entries[next].age < age {
-                next = self.entries[next].next;
-            }
-        }
-        // The free list's head, or a new entry past the end. Linking it in
-        // first touches only queued entries, so the free entry's `next`
-        // still names the rest of the free list below.
+        let (age, next) = match returning {
+            None => (serial, NIL),
+            Some(age) => (age, self.first_younger(fifo, age)),
+        };
         let index = if self.free == NIL {
-            self.entries.len()
+            self.grow()
         } else {
             self.free
         };
+        // Linking the entry in touches only queued entries, so the free
+        // entry's `next` still names the rest of the free list below.
         let prev = if next == NIL {
             std::mem::replace(&mut self.fifos[fifo].tail, index)
         } else {
@@ -240,36 +236,54 @@ impl WaitList {
             self.entries[prev].next = index;
         }
         self.fifos[fifo].len += 1;
-        if index == self.entries.len() {
-            self.entries.push(Entry {
-                serial,
-                age,
-                kind,
-                waker: Some(waker),
-                prev,
-                next,
-            });
-        } else {
-            // Only the fields a queued entry changes are written, not a
-            // whole new entry over the old one.
-            let entry = &mut self.entries[index];
-            self.free = entry.next;
-            entry.serial = serial;
-            entry.age = age;
-            entry.kind = kind;
-            entry.prev = prev;
-            entry.next = next;
-            // A free entry holds no waker (see the invariants): nothing to
-            // drop, and forgetting the `None` spares the drop's check.
-            debug_assert!(entry.waker.is_none(), "a free entry with a waker");
-            std::mem::forget(entry.waker.replace(waker));
-        }
+        // Only the fields a queued entry changes are written, not a whole
+        // new entry over the free one.
+        let entry = &mut self.entries[index];
+        self.free = entry.next;
+        entry.serial = serial;
+        entry.age = age;
+        entry.kind = kind;
+        entry.prev = prev;
+        entry.next = next;
+        // A free entry holds no waker (see the invariants): nothing to drop,
+        // and forgetting the `None` spares the drop's check.
+        debug_assert!(entry.waker.is_none(), "a free entry with a waker");
+        std::mem::forget(entry.waker.replace(waker));
         Ticket {
             index,
             serial,
             kind,
             age,
         }
+    }
+
+    /// The first entry in list `fifo` younger than `age`, or NIL: where a
+    /// returning waiter goes. Out of line: most registrations are first
+    /// ones.
+    #[inline(never)]
+    fn first_younger(&self, fifo: usize, age: u64) -> usize {
+        let mut next = self.fifos[fifo].head;
+        while next != NIL && self.entries[next].age < age {
+            next = self.entries[next].next;
+        }
+        next
+    }
+
+    /// Adds a free entry to the slab, with the free list empty; returns its
+    /// index. Out of line: the slab grows only to the most waiters at once.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) -> usize {
+        debug_assert_eq!(self.free, NIL, "growing with free entries left");
+        self.entries.push(Entry {
+            serial: 0,
+            age: 0,
+            kind: Kind::One,
+            waker: None,
+            prev: NIL,
+            next: NIL,
+        });
+        self.entries.len() - 1
     }
 
     /// Takes the oldest entry of `kind`'s list off it and frees it; returns
