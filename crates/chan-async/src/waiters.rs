@@ -297,7 +297,9 @@ impl WaitQueue {
             let mut list = self.list.lock();
             let was_idle = list.idle();
             let replaced = match key.0 {
-                Some(ticket) if list.owns(ticket) => list.refresh(ticket.index, waker),
+                Some(ticket) if list.owns(ticket.index, ticket.serial) => {
+                    list.refresh(ticket.index, waker)
+                }
                 Some(ticket) => {
                     // Notified, found nothing: a `One` waiter keeps its
                     // place in line. `All` waiters get no turn to keep, and
@@ -401,10 +403,18 @@ impl WaitQueue {
     pub(crate) fn complete(&self, key: &mut WaitKey, flag: &impl Flag) {
         // Inlined checks, out-of-line work: most operations never register,
         // and this runs once per message.
-        if let Some(ticket) = key.0.take() {
-            if !self.notified.names(ticket.serial) {
-                self.free(ticket, flag);
-            } else if ticket.kind != Kind::All && self.left_over(ticket.kind, flag) {
+        // The ticket's fields, not the ticket, so that `free` gets them in
+        // registers rather than a copy of the ticket on the stack.
+        if let Some(Ticket {
+            index,
+            serial,
+            kind,
+            ..
+        }) = key.0.take()
+        {
+            if !self.notified.names(serial) {
+                self.free(index, serial, kind, flag);
+            } else if kind != Kind::All && self.left_over(kind, flag) {
                 self.pass_on(flag);
             }
         }
@@ -421,14 +431,14 @@ impl WaitQueue {
     }
 
     #[inline(never)]
-    fn free(&self, ticket: Ticket, flag: &impl Flag) {
+    fn free(&self, index: usize, serial: u64, kind: Kind, flag: &impl Flag) {
         let (own, passed_on) = {
             let mut list = self.list.lock();
-            if list.owns(ticket) {
-                let own = list.remove(ticket.index);
+            if list.owns(index, serial) {
+                let own = list.remove(index);
                 list.lower_flag_if_idle(flag);
                 (own, [None, None])
-            } else if ticket.kind != Kind::All && self.left_over(ticket.kind, flag) {
+            } else if kind != Kind::All && self.left_over(kind, flag) {
                 // A notification freed it: pass the wake on, as `complete`
                 // explains.
                 let next = self.take_first(&mut list);
@@ -531,7 +541,7 @@ impl WaitQueue {
     fn withdraw(&self, ticket: Ticket, flag: &impl Flag) {
         let (own, forwarded) = {
             let mut list = self.list.lock();
-            let (own, forwarded) = if list.owns(ticket) {
+            let (own, forwarded) = if list.owns(ticket.index, ticket.serial) {
                 (list.remove(ticket.index), [None, None])
             } else if ticket.kind != Kind::All {
                 // Notified: the message or slot it was woken for is there

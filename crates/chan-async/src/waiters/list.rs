@@ -101,9 +101,10 @@ impl WaitList {
         }
     }
 
-    /// Whether `ticket`'s entry is still queued for its owner.
-    pub(super) fn owns(&self, ticket: Ticket) -> bool {
-        self.entries[ticket.index].serial == ticket.serial
+    /// Whether entry `index` is still queued for the owner of a ticket with
+    /// `serial`.
+    pub(super) fn owns(&self, index: usize, serial: u64) -> bool {
+        self.entries[index].serial == serial
     }
 
     pub(super) fn idle(&self) -> bool {
