@@ -399,7 +399,7 @@ impl WaitQueue {
     /// Takes no lock when the owner never registered, or when the queue's
     /// hint shows that a notification freed its entry and nothing is left
     /// over for a waiter.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn complete(&self, key: &mut WaitKey, flag: &impl Flag) {
         // Inlined checks, out-of-line work: most operations never register,
         // and this runs once per message.
