@@ -139,12 +139,10 @@ impl WaitList {
         if was_idle && self.flagged {
             self.keep_flag = true;
         }
-        self.raise_flag(flag);
-    }
-
-    /// Raises `flag` if an entry is queued and it is not up yet.
-    fn raise_flag(&mut self, flag: &impl Flag) {
-        if !self.flagged && !self.idle() {
+        // The registration's entry is queued, so the flag goes up without
+        // asking `idle`.
+        debug_assert!(!self.idle(), "registered with nobody queued");
+        if !self.flagged {
             flag.set(true);
             self.flagged = true;
         }
