@@ -289,6 +289,7 @@ impl WaitQueue {
     ///
     /// The caller must re-check its condition after this returns, before it
     /// goes to sleep.
+    #[inline(always)]
     pub(crate) fn register(&self, key: &mut WaitKey, waker: &Waker, kind: Kind, flag: &impl Flag) {
         // Cloned before the lock: a clone is foreign code too, and may
         // re-enter the channel.
