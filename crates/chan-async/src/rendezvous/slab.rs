@@ -32,11 +32,12 @@ pub(super) struct Slab<E, const LISTS: usize> {
     ages: u64,
 }
 
+// No length: nothing outside the tests asks for one, and keeping it cost
+// every link and unlink an update.
 #[derive(Debug, Clone, Copy)]
 struct List {
     head: usize,
     tail: usize,
-    len: usize,
 }
 
 #[derive(Debug)]
@@ -58,7 +59,6 @@ impl<E, const LISTS: usize> Slab<E, LISTS> {
             lists: [List {
                 head: NIL,
                 tail: NIL,
-                len: 0,
             }; LISTS],
             ages: 0,
         }
@@ -67,20 +67,29 @@ impl<E, const LISTS: usize> Slab<E, LISTS> {
     /// Stores `entry`, in no list yet; returns its index.
     pub(super) fn insert(&mut self, entry: E) -> usize {
         self.ages += 1;
-        let node = Node {
-            entry: Some(entry),
-            age: self.ages,
-            list: None,
-            prev: NIL,
-            next: NIL,
-        };
+        let node_age = self.ages;
         if self.free == NIL {
-            self.nodes.push(node);
+            self.nodes.push(Node {
+                entry: Some(entry),
+                age: node_age,
+                list: None,
+                prev: NIL,
+                next: NIL,
+            });
             self.nodes.len() - 1
         } else {
             let index = self.free;
-            self.free = self.nodes[index].next;
-            self.nodes[index] = node;
+            let free = &mut self.nodes[index];
+            self.free = free.next;
+            // A free node holds no entry: overwriting it field by field
+            // skips the drop glue that assigning the whole node would run
+            // on the old one.
+            debug_assert!(free.entry.is_none(), "a free node holds no entry");
+            std::mem::forget(free.entry.replace(entry));
+            free.age = node_age;
+            free.list = None;
+            free.prev = NIL;
+            free.next = NIL;
             index
         }
     }
@@ -124,7 +133,6 @@ impl<E, const LISTS: usize> Slab<E, LISTS> {
         } else {
             self.nodes[next].prev = index;
         }
-        self.lists[list].len += 1;
         let node = &mut self.nodes[index];
         node.list = Some(list);
         node.prev = prev;
@@ -147,7 +155,6 @@ impl<E, const LISTS: usize> Slab<E, LISTS> {
         } else {
             self.nodes[next].prev = prev;
         }
-        self.lists[list].len -= 1;
     }
 
     /// Moves entry `index` to `list`, at its place by age.
@@ -168,7 +175,12 @@ impl<E, const LISTS: usize> Slab<E, LISTS> {
 
     #[cfg(all(test, not(chan_loom)))]
     pub(super) fn len(&self, list: usize) -> usize {
-        self.lists[list].len
+        let (mut len, mut index) = (0, self.front(list));
+        while index != NIL {
+            len += 1;
+            index = self.next(index);
+        }
+        len
     }
 
     /// One past the highest index ever given out: every stored entry's
