@@ -79,6 +79,9 @@ impl<T> After<T> {
     }
 
     /// Puts `waker` in the first free slot of `few`, or else spills it.
+    // Inlined: into `wake` and `discard`, called in nearly every section,
+    // where the slots' test is a few instructions and the call cost more.
+    #[inline(always)]
     fn keep(
         few: &mut [Option<Waker>; 2],
         spill: &mut Option<Box<Spill<T>>>,
@@ -87,11 +90,18 @@ impl<T> After<T> {
     ) {
         match few.iter_mut().find(|slot| slot.is_none()) {
             Some(slot) => *slot = Some(waker),
-            None => spill
-                .get_or_insert_with(|| Box::new(Spill::new()))
-                .more
-                .push((waker, wake)),
+            None => Self::spill(spill, waker, wake),
         }
+    }
+
+    /// A third waker of a kind: rare, so out of line.
+    #[cold]
+    #[inline(never)]
+    fn spill(spill: &mut Option<Box<Spill<T>>>, waker: Waker, wake: bool) {
+        spill
+            .get_or_insert_with(|| Box::new(Spill::new()))
+            .more
+            .push((waker, wake));
     }
 
     /// Drops `values` after the lock.
