@@ -358,6 +358,9 @@ impl<T> Inner<T> {
     /// A new or returning free receiver `index` (just put in line): grants
     /// the oldest waiting reserve, if any (no send waits: its value would
     /// have been taken).
+    // Inlined: nearly always it finds no reserve waiting, two tests that
+    // cost less than the call.
+    #[inline(always)]
     fn receiver_arrived(&mut self, index: usize, after: &mut After<T>) {
         if self.closed {
             return;
