@@ -11,10 +11,10 @@
 //! sharing its wake), so two of each live inline and the rest spill to the
 //! heap, behind one pointer that a common section only sets to `None` and
 //! tests once (two empty `Vec`s took six stores to make and two tests to
-//! finish, in every section). Under 128 bytes, it is moved and made with a few register stores
-//! instead of a `memcpy`: with room for four wakers of each kind (about
-//! 250 bytes), making, moving and emptying it took about a third of a
-//! rendezvous's instructions on the current-thread runtime.
+//! finish, in every section). Under 128 bytes, it is moved and made with a
+//! few register stores instead of a `memcpy`: with room for four wakers of
+//! each kind (about 250 bytes), making, moving and emptying it took about
+//! a third of a rendezvous's instructions on the current-thread runtime.
 
 use std::panic::AssertUnwindSafe;
 use std::task::Waker;
