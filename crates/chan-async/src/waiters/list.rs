@@ -289,33 +289,18 @@ impl WaitList {
     /// its waker, the serial it had and its kind.
     #[inline]
     pub(super) fn pop_front(&mut self, kind: Kind) -> Option<(Waker, u64, Kind)> {
-        let fifo = &mut self.fifos[kind.fifo()];
-        let index = fifo.head;
+        let index = self.fifos[kind.fifo()].head;
         if index == NIL {
             return None;
         }
-        // `remove` for the head, whose `prev` is NIL: no branch on a
-        // neighbour before it.
-        let next = self.entries[index].next;
-        fifo.head = next;
-        if next == NIL {
-            fifo.tail = NIL;
-        } else {
-            self.entries[next].prev = NIL;
-        }
-        fifo.len -= 1;
-        let entry = &mut self.entries[index];
-        debug_assert_ne!(entry.serial, 0, "removing a free entry");
-        debug_assert_eq!(entry.prev, NIL, "the head has no predecessor");
-        let serial = std::mem::replace(&mut entry.serial, 0);
-        entry.next = self.free;
-        self.free = index;
-        let kind = entry.kind;
-        entry.waker.take().map(|waker| (waker, serial, kind))
+        let entry = &self.entries[index];
+        let (serial, kind) = (entry.serial, entry.kind);
+        self.remove(index).map(|waker| (waker, serial, kind))
     }
 
     /// Unlinks the queued entry `index` and frees it; returns its waker (to
     /// wake or drop outside the lock).
+    #[inline]
     pub(super) fn remove(&mut self, index: usize) -> Option<Waker> {
         let (prev, next, kind) = {
             let entry = &self.entries[index];
